@@ -1,0 +1,107 @@
+"""The `ierkg` command line. Exit status: 0 success, 2 unusable input or failed check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .errors import IerkgError
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in ierkg, not a problem with the user's input
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except IerkgError as exc:
+        print(f"ierkg {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: say so briefly; the traceback is opt-in
+        if os.environ.get("IERKG_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"ierkg {args.command}: internal error ({type(exc).__name__}: {exc}); "
+            "set IERKG_DEBUG=1 for details and please report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ierkg",
+        description="Knowledge graph and ontology of interpersonal emotion regulation.",
+    )
+    parser.add_argument("--version", action="version", version=f"ierkg {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build",
+        help="check the ontology sources (QC shapes, HermiT) and write the release files",
+        description="Parse ontology/*.ttl, check them with shapes/ontology-qc.ttl and HermiT "
+        "(needs Java), add the inferred class hierarchy, and write ierkg.ttl, ierkg.owl, "
+        "ierkg.jsonld and ierkg.nt.",
+    )
+    build.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
+    build.add_argument("--sources", type=Path, help="folder of Turtle sources (default: the packaged ontology)")
+    build.add_argument("--shapes", type=Path, help="QC shapes file (default: the packaged ontology-qc.ttl)")
+    build.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    build.set_defaults(run=_run_build)
+
+    info = commands.add_parser(
+        "info",
+        help="show the version, namespaces and entity counts of a release",
+        description="Load a release into the embedded store and summarise it.",
+    )
+    info.add_argument("--release", type=Path, help="release folder (default: the packaged release)")
+    info.add_argument("--json", action="store_true", help="print JSON instead of text")
+    info.set_defaults(run=_run_info)
+    return parser
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    report = (lambda _line: None) if args.quiet else (lambda line: print(line, flush=True))
+    build(args.out, sources=args.sources, shapes=args.shapes, report=report)
+    return EXIT_OK
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    from .info import summarise
+    from .resources import release_dir
+
+    summary = summarise(args.release or release_dir())
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return EXIT_OK
+    print(f"ierkg {summary['version']}")
+    print(f"  ontology     {summary['ontology_iri']}")
+    print(f"  version IRI  {summary['version_iri']}")
+    print(f"  release      {summary['release']}")
+    print("namespaces")
+    for prefix, namespace in summary["namespaces"].items():
+        print(f"  {prefix:<8} {namespace}")
+    print("entities")
+    for kind, count in summary["entities"].items():
+        print(f"  {kind:<24}{count:>6}")
+    print(f"  {'triples':<24}{summary['triples']:>6}")
+    print("files")
+    for name, size in summary["files"].items():
+        print(f"  {name:<14}{size:>10} bytes")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

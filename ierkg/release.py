@@ -1,0 +1,126 @@
+"""Turn the checked, reasoned graph into versioned release files, and read them back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from .errors import IerkgError
+from .namespaces import ONTOLOGY_IRI, PREFIXES, is_ierkg_entity, version_iri
+from .reasoning import Inferences
+
+# File name -> (rdflib serializer, media type). All four carry the same triples.
+RELEASE_FILES: dict[str, tuple[str, str]] = {
+    "ierkg.ttl": ("turtle", "text/turtle"),
+    "ierkg.owl": ("xml", "application/rdf+xml"),
+    "ierkg.jsonld": ("json-ld", "application/ld+json"),
+    "ierkg.nt": ("nt", "application/n-triples"),
+}
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Materialised:
+    """How many inferred axioms the build added to the release."""
+
+    subclass_axioms: int
+    equivalence_axioms: int
+    type_assertions: int
+
+
+def stamp_version(graph: Graph, version: str) -> None:
+    """Set owl:versionIRI and owl:versionInfo on the ontology header (replacing any)."""
+    if (ONTOLOGY_IRI, RDF.type, OWL.Ontology) not in graph:
+        raise IerkgError(f"the sources declare no ontology header <{ONTOLOGY_IRI}> a owl:Ontology")
+    graph.set((ONTOLOGY_IRI, OWL.versionIRI, URIRef(version_iri(version))))
+    graph.set((ONTOLOGY_IRI, OWL.versionInfo, Literal(version)))
+
+
+def materialise(graph: Graph, inferences: Inferences) -> Materialised:
+    """Add HermiT's class hierarchy and individual types for ierkg's own entities.
+
+    Only the direct (most specific) links are added, so the release stays a clean hierarchy
+    that browsers and plain SPARQL (rdfs:subClassOf*) can walk without a reasoner.
+    """
+    subclass = equivalence = types = 0
+    for cls in inferences.superclasses:
+        if not is_ierkg_entity(cls):
+            continue
+        node = URIRef(cls)
+        for parent in inferences.direct_superclasses(cls):
+            if _add(graph, (node, RDFS.subClassOf, URIRef(parent))):
+                subclass += 1
+        for same in inferences.equivalents(cls):
+            if (URIRef(same), OWL.equivalentClass, node) not in graph and _add(
+                graph, (node, OWL.equivalentClass, URIRef(same))
+            ):
+                equivalence += 1
+    for individual in inferences.types:
+        if not is_ierkg_entity(individual):
+            continue
+        for cls in inferences.direct_types(individual):
+            if _add(graph, (URIRef(individual), RDF.type, URIRef(cls))):
+                types += 1
+    return Materialised(subclass, equivalence, types)
+
+
+def write_release(graph: Graph, out_dir: Path, version: str, materialised: Materialised) -> list[Path]:
+    """Write the four release files and a manifest describing them."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+    written: list[Path] = []
+    files: dict[str, dict] = {}
+    for name, (serializer, media_type) in RELEASE_FILES.items():
+        options = {"context": context, "auto_compact": True} if serializer == "json-ld" else {}
+        data = graph.serialize(format=serializer, encoding="utf-8", **options)
+        path = out_dir / name
+        path.write_bytes(data)
+        written.append(path)
+        files[name] = {
+            "media_type": media_type,
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+    manifest = {
+        "name": "ierkg",
+        "version": version,
+        "ontology_iri": str(ONTOLOGY_IRI),
+        "version_iri": version_iri(version),
+        "triples": len(graph),
+        "inferred": {
+            "subclass_axioms": materialised.subclass_axioms,
+            "equivalence_axioms": materialised.equivalence_axioms,
+            "type_assertions": materialised.type_assertions,
+        },
+        "files": files,
+    }
+    manifest_path = out_dir / MANIFEST
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    written.append(manifest_path)
+    return written
+
+
+def read_manifest(release_dir: Path) -> dict:
+    path = release_dir / MANIFEST
+    if not path.is_file():
+        raise IerkgError(
+            f"{release_dir}: no release here ({MANIFEST} is missing); run `ierkg build --out {release_dir}`"
+        )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise IerkgError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+
+
+def _add(graph: Graph, triple) -> bool:
+    if triple in graph:
+        return False
+    graph.add(triple)
+    return True
