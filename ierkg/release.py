@@ -7,19 +7,21 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph
 from rdflib import Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF, RDFS
 
 from .errors import IerkgError
 from .namespaces import ONTOLOGY_IRI, PREFIXES, is_ierkg_entity, version_iri
 from .reasoning import Inferences
 
-# File name -> (rdflib serializer, media type). All four carry the same triples.
-RELEASE_FILES: dict[str, tuple[str, str]] = {
-    "ierkg.ttl": ("turtle", "text/turtle"),
-    "ierkg.owl": ("xml", "application/rdf+xml"),
-    "ierkg.jsonld": ("json-ld", "application/ld+json"),
-    "ierkg.nt": ("nt", "application/n-triples"),
+# File name -> media type. All four carry exactly the same triples.
+RELEASE_FILES: dict[str, str] = {
+    "ierkg.ttl": "text/turtle",
+    "ierkg.owl": "application/rdf+xml",
+    "ierkg.jsonld": "application/ld+json",
+    "ierkg.nt": "application/n-triples",
 }
 MANIFEST = "manifest.json"
 
@@ -72,14 +74,10 @@ def materialise(graph: Graph, inferences: Inferences) -> Materialised:
 def write_release(graph: Graph, out_dir: Path, version: str, materialised: Materialised) -> list[Path]:
     """Write the four release files and a manifest describing them."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, override=True)
-    context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
     written: list[Path] = []
     files: dict[str, dict] = {}
-    for name, (serializer, media_type) in RELEASE_FILES.items():
-        options = {"context": context, "auto_compact": True} if serializer == "json-ld" else {}
-        data = graph.serialize(format=serializer, encoding="utf-8", **options)
+    for name, data in serialise(graph).items():
+        media_type = RELEASE_FILES[name]
         path = out_dir / name
         path.write_bytes(data)
         written.append(path)
@@ -117,6 +115,45 @@ def read_manifest(release_dir: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise IerkgError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+
+
+def serialise(graph: Graph) -> dict[str, bytes]:
+    """The release files' bytes: identical content always gives identical bytes.
+
+    Blank nodes get content-derived labels and triples are written in sorted order, so that
+    rebuilding an unchanged ontology leaves the committed release untouched. rdflib writes
+    the Turtle (it sorts, and nests lists readably); pyoxigraph writes the other formats in
+    the order it is given, which rdflib's set-backed store cannot promise.
+    """
+    canonical = Graph()
+    for prefix, namespace in PREFIXES.items():
+        canonical.bind(prefix, namespace, override=True)
+    canonical += to_canonical_graph(graph)
+    ntriples = "".join(sorted(canonical.serialize(format="nt").splitlines(keepends=True)))
+    triples = list(pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES))
+    prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+    return {
+        "ierkg.ttl": canonical.serialize(format="turtle", encoding="utf-8"),
+        "ierkg.owl": pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML, prefixes=prefixes),
+        "ierkg.jsonld": _compact_jsonld(canonical, prefixes),
+        "ierkg.nt": ntriples.encode("utf-8"),
+    }
+
+
+def _compact_jsonld(graph: Graph, context: dict[str, str]) -> bytes:
+    """Compact JSON-LD with the project's prefixes, with every unordered array sorted."""
+    document = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    return (json.dumps(_stable(document), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _stable(node):
+    if isinstance(node, dict):
+        # An @list is an RDF list: its order is data. Any other array is a set of values.
+        return {key: [_stable(item) for item in value] if key == "@list" else _stable(value)
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return sorted((_stable(item) for item in node), key=lambda item: json.dumps(item, sort_keys=True))
+    return node
 
 
 def _add(graph: Graph, triple) -> bool:

@@ -1,0 +1,103 @@
+"""The release files: four formats with the same triples, versioned, reasoned, and shipped current."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from itertools import combinations
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import OWL, RDFS
+
+from ierkg import __version__
+from ierkg.namespaces import IERKG, ONTOLOGY_IRI, version_iri
+from ierkg.release import RELEASE_FILES
+
+from .conftest import ONTOLOGY, run_ierkg
+
+RDFLIB_FORMATS = {"ierkg.ttl": "turtle", "ierkg.owl": "xml", "ierkg.jsonld": "json-ld", "ierkg.nt": "nt"}
+
+
+def parsed(folder) -> dict[str, Graph]:
+    return {name: Graph().parse(folder / name, format=RDFLIB_FORMATS[name]) for name in RELEASE_FILES}
+
+
+def test_build_writes_four_formats_and_a_manifest(release):
+    out, result = release
+    assert sorted(p.name for p in result.files) == sorted([*RELEASE_FILES, "manifest.json"])
+    for name in RELEASE_FILES:
+        assert (out / name).stat().st_size > 10_000, name
+
+
+def test_release_files_are_isomorphic_to_one_another_blank_nodes_included(release):
+    out, result = release
+    graphs = parsed(out)
+    for (name_a, a), (name_b, b) in combinations(graphs.items(), 2):
+        assert len(a) == len(b) == result.triples, (name_a, name_b)
+        assert isomorphic(a, b), f"{name_a} and {name_b} differ"
+    # Blank nodes are really present (class expressions, lists, axiom annotations).
+    assert any(isinstance(s, type(next(iter(graphs["ierkg.nt"].subjects(OWL.oneOf))))) for s in graphs["ierkg.nt"].subjects(OWL.oneOf))
+
+
+def test_every_release_file_is_stamped_with_the_version(release):
+    out, _ = release
+    for name, graph in parsed(out).items():
+        assert graph.value(ONTOLOGY_IRI, OWL.versionIRI) == URIRef(version_iri(__version__)), name
+        assert graph.value(ONTOLOGY_IRI, OWL.versionInfo) == Literal(__version__), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["version"] == __version__
+    assert manifest["version_iri"] == version_iri(__version__)
+
+
+def test_manifest_checksums_match_the_files(release):
+    out, _ = release
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name, entry in manifest["files"].items():
+        data = (out / name).read_bytes()
+        assert entry["bytes"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_release_carries_the_inferred_hierarchy(release, sources):
+    out, result = release
+    graph = Graph().parse(out / "ierkg.nt", format="nt")
+    inferred = [
+        (IERKG.Modulation, IERKG.NotInterpersonalRegulation),
+        (IERKG.EgoisticAlternative, IERKG.IntrapersonalRegulation),
+        (IERKG.InterpersonalRegulation, IERKG.EmotionRegulation),
+        (IERKG.IntrinsicResponseDependentRegulation, IERKG.IntrinsicInterpersonalRegulation),
+    ]
+    for sub, sup in inferred:
+        assert (sub, RDFS.subClassOf, sup) not in sources.graph, "should be inferred, not asserted"
+        assert (sub, RDFS.subClassOf, sup) in graph, (sub, sup)
+    assert result.materialised.subclass_axioms >= len(inferred)
+
+
+def test_build_is_reproducible_byte_for_byte(release, tmp_path):
+    out, _ = release
+    again = run_ierkg("build", "--quiet", "--out", str(tmp_path), env={"PYTHONHASHSEED": "12345", **__import__("os").environ})
+    assert again.returncode == 0, again.stderr
+    for name in [*RELEASE_FILES, "manifest.json"]:
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_shipped_release_is_current_with_the_sources(release):
+    """ontology/release/ is what the wheel serves; it must equal a fresh build of the sources."""
+    out, _ = release
+    shipped = ONTOLOGY / "release"
+    for name in [*RELEASE_FILES, "manifest.json"]:
+        assert (shipped / name).read_bytes() == (out / name).read_bytes(), (
+            f"ontology/release/{name} is stale: run `ierkg build --out ontology/release` and commit it"
+        )
+
+
+@pytest.mark.parametrize("name", list(RELEASE_FILES))
+def test_release_loads_into_the_embedded_store(release, name):
+    from ierkg.store import EmbeddedStore
+
+    out, result = release
+    store = EmbeddedStore()
+    store.load_file(out / name)
+    assert len(store) == result.triples
