@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a bug: say so briefly; the traceback is opt-in
+    except Exception as exc:  # noqa: BLE001 - a bug: say so briefly; the traceback is opt-in
         if os.environ.get("IERKG_DEBUG"):
             traceback.print_exc()
         print(
@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
         "ierkg.jsonld and ierkg.nt.",
     )
     build.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
-    build.add_argument("--sources", type=Path, help="folder of Turtle sources (default: the packaged ontology)")
+    build.add_argument(
+        "--sources", type=Path, help="folder of Turtle sources (default: the packaged ontology)"
+    )
     build.add_argument("--shapes", type=Path, help="QC shapes file (default: the packaged ontology-qc.ttl)")
     build.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     build.set_defaults(run=_run_build)

@@ -143,7 +143,8 @@ def serialise(graph: Graph) -> dict[str, bytes]:
 def _compact_jsonld(graph: Graph, context: dict[str, str]) -> bytes:
     """Compact JSON-LD with the project's prefixes, with every unordered array sorted."""
     document = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-    return (json.dumps(_stable(document), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    text = json.dumps(_stable(document), indent=2, sort_keys=True, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
 
 
 def _stable(node):

@@ -49,7 +49,7 @@ def parse_turtle_file(path: Path) -> Graph:
     except BadSyntax as exc:
         line, column = _position_of(exc, text)
         raise SourceSyntaxError(str(path), line, column, _reason_of(exc)) from None
-    except Exception as exc:  # rdflib raises assorted types for bad IRIs, literals, ...
+    except Exception as exc:  # noqa: BLE001 - rdflib raises assorted types for bad IRIs, literals
         raise SourceSyntaxError(str(path), None, None, str(exc)) from None
     return graph
 

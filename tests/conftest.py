@@ -29,6 +29,7 @@ def run_ierkg(*args: str, cwd: Path | None = None, env: dict | None = None) -> s
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,  # callers assert on the exit status
     )
 
 

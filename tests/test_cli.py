@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF

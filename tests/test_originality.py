@@ -8,7 +8,7 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import RDFS, SKOS
 
-from ierkg.namespaces import curie, is_ierkg_entity, ONTOLOGY_IRI
+from ierkg.namespaces import ONTOLOGY_IRI, curie, is_ierkg_entity
 
 from .originality import read_fingerprints, shared_runs
 

@@ -87,8 +87,8 @@ MUTATIONS = [
     ("references.ttl", 'bibo:uri "https://en.wikipedia.org/wiki/Interpersonal_emotion_regulation"^^xsd:anyURI ;', "",
      "ref:WikipediaIER [bibo:uri]: needs exactly one URL"),
     ("references.ttl", "# --- journal articles",
-     'ref:Orphan2000 a bibo:Book ; rdfs:label "Orphan 2000" ; dcterms:title "T" ; dcterms:creator "O, A." ;'
-     ' dcterms:issued "2000"^^xsd:gYear ; dcterms:publisher "P" ; dcterms:bibliographicCitation "C" .\n# --- journal articles',
+     ('ref:Orphan2000 a bibo:Book ; rdfs:label "Orphan 2000" ; dcterms:title "T" ; dcterms:creator "O, A." ;'
+      ' dcterms:issued "2000"^^xsd:gYear ; dcterms:publisher "P" ; dcterms:bibliographicCitation "C" .\n# --- journal articles'),
      "ref:Orphan2000: no entity cites this record"),
 ]
 

@@ -133,7 +133,7 @@ def expected_classes(combination: tuple[str, ...]) -> set[str]:
     matches = [
         row[5]
         for row in EXPECTED_TABLE
-        if all(pattern in ("*", value) for pattern, value in zip(row[:5], combination))
+        if all(pattern in ("*", value) for pattern, value in zip(row[:5], combination, strict=True))
     ]
     assert len(matches) == 1, f"{combination} matches {len(matches)} rows of the table"
     return matches[0]
