@@ -11,7 +11,7 @@ from .errors import QualityCheckError, ReasonerError
 from .namespaces import curie
 from .qc import QCProblem, check_ontology, violations
 from .reasoning import classify
-from .release import Materialised, materialise, stamp_version, write_release
+from .release import Materialised, check_version, materialise, write_release
 from .resources import ontology_dir, ontology_qc_shapes
 from .sources import load_sources
 
@@ -38,6 +38,7 @@ def build(
     source_set = load_sources(sources or ontology_dir())
     graph = source_set.graph
     report(f"parsed {len(source_set.files)} source files ({len(graph)} triples)")
+    check_version(graph, version)
 
     problems = check_ontology(graph, shapes or ontology_qc_shapes(), source_set.locate)
     failing = violations(problems)
@@ -62,7 +63,6 @@ def build(
         f"materialised {materialised.subclass_axioms} inferred subclass axioms, "
         f"{materialised.equivalence_axioms} equivalences, {materialised.type_assertions} types"
     )
-    stamp_version(graph, version)
     files = write_release(graph, out_dir, version, materialised)
     report(f"wrote release {version} to {out_dir}: " + ", ".join(p.name for p in files))
     return BuildResult(files, len(graph), source_set.files, warnings, materialised)

@@ -19,7 +19,9 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in ierkg, not a problem with the user's
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.run is not _run_planned:  # planned commands ignore their arguments
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args)
     except IerkgError as exc:
@@ -69,7 +71,28 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--release", type=Path, help="release folder (default: the packaged release)")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
     info.set_defaults(run=_run_info)
+
+    for name, purpose in _PLANNED.items():
+        planned = commands.add_parser(name, help=f"{purpose} (not available yet)", add_help=False)
+        planned.set_defaults(run=_run_planned)
     return parser
+
+
+# Subcommands the CLI reserves for the coming releases; each says so rather than half-working.
+_PLANNED = {
+    "serve": "serve the SPARQL endpoint and concept pages",
+    "query": "run a SPARQL query against the release",
+    "validate": "validate a coded dataset against the SHACL shapes",
+    "classify": "place coded episodes in the framework",
+    "load": "push the release to a remote SPARQL server",
+    "ingest": "load a validated coded dataset as a private graph",
+}
+
+
+def _run_planned(args: argparse.Namespace) -> int:
+    raise IerkgError(
+        f"'ierkg {args.command}' ({_PLANNED[args.command]}) is not available in ierkg {__version__} yet"
+    )
 
 
 def _run_build(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
+from .errors import IerkgError
 from .namespaces import SH, curie
 
 Locator = Callable[[str], "str | None"]
@@ -36,13 +37,15 @@ class QCProblem:
 def check_ontology(graph: Graph, shapes_file: Path, locate: Locator | None = None) -> list[QCProblem]:
     """Validate ``graph`` with the QC shapes; return every result, violations and warnings."""
     shapes = Graph().parse(shapes_file, format="turtle")
-    _conforms, results, _text = validate(
+    _conforms, results, text = validate(
         data_graph=graph,
         shacl_graph=shapes,
         advanced=True,  # SPARQL-based targets select the entities ierkg mints
         inference="none",
         allow_warnings=True,
     )
+    if not isinstance(results, Graph):  # pySHACL reports a broken shape this way, not by raising
+        raise IerkgError(f"{shapes_file}: the QC shapes could not be evaluated: {text.strip()}")
     return sorted(_problems_from(results, locate or (lambda _iri: None)))
 
 

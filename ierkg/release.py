@@ -35,12 +35,29 @@ class Materialised:
     type_assertions: int
 
 
-def stamp_version(graph: Graph, version: str) -> None:
-    """Set owl:versionIRI and owl:versionInfo on the ontology header (replacing any)."""
+def check_version(graph: Graph, version: str) -> None:
+    """The header's owl:versionIRI and owl:versionInfo must name the package version.
+
+    The release files carry them from the header, so they are stamped with the version, and
+    a release can never say one version in its IRI and another in its package.
+    """
     if (ONTOLOGY_IRI, RDF.type, OWL.Ontology) not in graph:
         raise IerkgError(f"the sources declare no ontology header <{ONTOLOGY_IRI}> a owl:Ontology")
-    graph.set((ONTOLOGY_IRI, OWL.versionIRI, URIRef(version_iri(version))))
-    graph.set((ONTOLOGY_IRI, OWL.versionInfo, Literal(version)))
+    expected = {
+        "owl:versionIRI": {URIRef(version_iri(version))},
+        "owl:versionInfo": {Literal(version)},
+    }
+    found = {
+        "owl:versionIRI": set(graph.objects(ONTOLOGY_IRI, OWL.versionIRI)),
+        "owl:versionInfo": set(graph.objects(ONTOLOGY_IRI, OWL.versionInfo)),
+    }
+    for prop, wanted in expected.items():
+        if found[prop] != wanted:
+            have = ", ".join(sorted(str(v) for v in found[prop])) or "nothing"
+            raise IerkgError(
+                f"the ontology header gives {prop} {have}, but the package version is {version}: "
+                f"set {prop} to {next(iter(wanted)).n3()} in ontology/ierkg.ttl"
+            )
 
 
 def materialise(graph: Graph, inferences: Inferences) -> Materialised:

@@ -119,6 +119,21 @@ def test_build_from_a_missing_folder_exits_2(tmp_path):
     assert "does not exist" in result.stderr
 
 
+def test_planned_subcommands_say_they_are_not_available_yet():
+    for command in ("serve", "query", "validate", "classify", "load", "ingest"):
+        result = run_ierkg(command, "--anything", "data.csv")
+        assert result.returncode == 2, command
+        assert "is not available in ierkg" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_build_refuses_a_header_whose_version_differs_from_the_package(source_copy, tmp_path):
+    path = source_copy / "ierkg.ttl"
+    path.write_text(path.read_text(encoding="utf-8").replace('owl:versionInfo "0.1.0"', 'owl:versionInfo "0.0.9"'), encoding="utf-8")
+    result = run_ierkg("build", "--sources", str(source_copy), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "owl:versionInfo 0.0.9, but the package version is" in result.stderr
+
+
 def test_unknown_subcommand_is_a_usage_error():
     result = run_ierkg("frobnicate")
     assert result.returncode == 2

@@ -81,10 +81,13 @@ def test_person_a_and_person_b_are_inferred_from_roles(fixture_inferences):
 
 # ---------------------------------------------------------------------------------------
 # Every combination of dimension values, with the classes HermiT must place it in, exactly.
-# Codes are the skos:notation of each value (as in a coded spreadsheet); "*" is any value.
+# Codes are the skos:notation of each value (as in a coded spreadsheet); "*" is any value and
+# "-" means the dimension is not coded. Goal status and goal direction vary independently, so
+# incoherent codings (no goal but a direction) are classified too.
 # ---------------------------------------------------------------------------------------
 MODES = {"live": "LiveInteraction", "imagined": "ImaginedOthers", "alone": "NoOthers"}
-GOALS = {"improve": "ImproveAffect", "worsen": "WorsenAffect", "none": None}
+GOAL_STATUSES = {"present": "GoalPresent", "none": "NoGoal"}
+DIRECTIONS = {"improve": "ImproveAffect", "worsen": "WorsenAffect", "-": None}
 TARGETS = {"self": "TargetSelf", "other": "TargetOther"}
 MEANS = {"recruit_partner": "RecruitsPartner", "act_on_partner": "ActsOnPartner", "alone": "ByOneself"}
 PROCESSES = {"response_dependent": "ResponseDependent", "response_independent": "ResponseIndependent", "unknown": "ProcessTypeUnknown"}
@@ -92,55 +95,59 @@ PROCESSES = {"response_dependent": "ResponseDependent", "response_independent": 
 NO_GOAL_LIVE = {"Episode", "Modulation", "InterpersonalModulation", "LiveInteractionEpisode", "NotInterpersonalRegulation"}
 NO_GOAL_NOT_LIVE = {"Episode", "Modulation", "NonInterpersonalEpisode", "NotInterpersonalRegulation"}
 
-EXPECTED_TABLE: list[tuple[str, str, str, str, str, set[str]]] = [
-    # mode, goal, target, means, process -> classes
-    ("live", "none", "*", "*", "*", NO_GOAL_LIVE),
-    ("imagined", "none", "*", "*", "*", NO_GOAL_NOT_LIVE),
-    ("alone", "none", "*", "*", "*", NO_GOAL_NOT_LIVE),
+EXPECTED_TABLE: list[tuple[str, str, str, str, str, str, set[str]]] = [
+    # mode, goal status, direction, target, means, process -> classes
+    # No goal: modulation whatever else is coded; a direction without a goal means nothing.
+    ("live", "none", "*", "*", "*", "*", NO_GOAL_LIVE),
+    ("imagined", "none", "*", "*", "*", "*", NO_GOAL_NOT_LIVE),
+    ("alone", "none", "*", "*", "*", "*", NO_GOAL_NOT_LIVE),
 ]
-for goal, direction in (("improve", "AffectImprovingRegulation"), ("worsen", "AffectWorseningRegulation")):
-    regulation = {"Episode", "EmotionRegulation", direction}
+for direction, direction_class in (("improve", {"AffectImprovingRegulation"}),
+                                   ("worsen", {"AffectWorseningRegulation"}),
+                                   ("-", set())):
+    regulation = {"Episode", "EmotionRegulation"} | direction_class
     live = regulation | {"LiveInteractionEpisode"}
     intrinsic = live | {"InterpersonalRegulation", "IntrinsicInterpersonalRegulation"}
     extrinsic = live | {"InterpersonalRegulation", "ExtrinsicInterpersonalRegulation"}
     EXPECTED_TABLE += [
         # Not live: never interpersonal; self-targeted regulation is intrapersonal.
-        ("imagined", goal, "self", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation", "IntrapersonalRegulation"}),
-        ("alone", goal, "self", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation", "IntrapersonalRegulation"}),
-        ("imagined", goal, "other", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation"}),
-        ("alone", goal, "other", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation"}),
+        ("imagined", "present", direction, "self", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation", "IntrapersonalRegulation"}),
+        ("alone", "present", direction, "self", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation", "IntrapersonalRegulation"}),
+        ("imagined", "present", direction, "other", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation"}),
+        ("alone", "present", direction, "other", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation"}),
         # Live, own feelings, partner recruited: intrinsic IER, one cell per process type.
-        ("live", goal, "self", "recruit_partner", "response_dependent", intrinsic | {"ResponseDependentRegulation", "IntrinsicResponseDependentRegulation"}),
-        ("live", goal, "self", "recruit_partner", "response_independent", intrinsic | {"ResponseIndependentRegulation", "IntrinsicResponseIndependentRegulation"}),
-        ("live", goal, "self", "recruit_partner", "unknown", intrinsic | {"UnplacedInterpersonalRegulation"}),
+        ("live", "present", direction, "self", "recruit_partner", "response_dependent", intrinsic | {"ResponseDependentRegulation", "IntrinsicResponseDependentRegulation"}),
+        ("live", "present", direction, "self", "recruit_partner", "response_independent", intrinsic | {"ResponseIndependentRegulation", "IntrinsicResponseIndependentRegulation"}),
+        ("live", "present", direction, "self", "recruit_partner", "unknown", intrinsic | {"UnplacedInterpersonalRegulation"}),
         # Live, own feelings, acting on the partner: the egoistic alternative, not IER.
-        ("live", goal, "self", "act_on_partner", "*", live | {"IntrapersonalRegulation", "EgoisticAlternative", "NotInterpersonalRegulation"}),
+        ("live", "present", direction, "self", "act_on_partner", "*", live | {"IntrapersonalRegulation", "EgoisticAlternative", "NotInterpersonalRegulation"}),
         # Live, own feelings, by oneself: an intrapersonal strategy used in company.
-        ("live", goal, "self", "alone", "*", live | {"IntrapersonalRegulation", "NotInterpersonalRegulation"}),
+        ("live", "present", direction, "self", "alone", "*", live | {"IntrapersonalRegulation", "NotInterpersonalRegulation"}),
         # Live, the partner's feelings, acting on the partner: extrinsic IER.
-        ("live", goal, "other", "act_on_partner", "response_dependent", extrinsic | {"ResponseDependentRegulation", "ExtrinsicResponseDependentRegulation"}),
-        ("live", goal, "other", "act_on_partner", "response_independent", extrinsic | {"ResponseIndependentRegulation", "ExtrinsicResponseIndependentRegulation"}),
-        ("live", goal, "other", "act_on_partner", "unknown", extrinsic | {"UnplacedInterpersonalRegulation"}),
+        ("live", "present", direction, "other", "act_on_partner", "response_dependent", extrinsic | {"ResponseDependentRegulation", "ExtrinsicResponseDependentRegulation"}),
+        ("live", "present", direction, "other", "act_on_partner", "response_independent", extrinsic | {"ResponseIndependentRegulation", "ExtrinsicResponseIndependentRegulation"}),
+        ("live", "present", direction, "other", "act_on_partner", "unknown", extrinsic | {"UnplacedInterpersonalRegulation"}),
         # Live, the partner's feelings, but not acting on the partner: no framework cell.
-        ("live", goal, "other", "recruit_partner", "*", live | {"NotInterpersonalRegulation"}),
-        ("live", goal, "other", "alone", "*", live | {"NotInterpersonalRegulation"}),
+        ("live", "present", direction, "other", "recruit_partner", "*", live | {"NotInterpersonalRegulation"}),
+        ("live", "present", direction, "other", "alone", "*", live | {"NotInterpersonalRegulation"}),
     ]
 
-COMBINATIONS = list(itertools.product(MODES, GOALS, TARGETS, MEANS, PROCESSES))
+DIMENSIONS = (MODES, GOAL_STATUSES, DIRECTIONS, TARGETS, MEANS, PROCESSES)
+COMBINATIONS = list(itertools.product(*DIMENSIONS))
 
 
 def expected_classes(combination: tuple[str, ...]) -> set[str]:
     matches = [
-        row[5]
+        row[-1]
         for row in EXPECTED_TABLE
-        if all(pattern in ("*", value) for pattern, value in zip(row[:5], combination, strict=True))
+        if all(pattern in ("*", value) for pattern, value in zip(row[:-1], combination, strict=True))
     ]
     assert len(matches) == 1, f"{combination} matches {len(matches)} rows of the table"
     return matches[0]
 
 
 def test_expected_table_covers_every_combination_exactly_once():
-    assert len(COMBINATIONS) == 3 * 3 * 2 * 3 * 3
+    assert len(COMBINATIONS) == 3 * 2 * 3 * 2 * 3 * 3 == 324
     for combination in COMBINATIONS:
         expected_classes(combination)
 
@@ -149,19 +156,15 @@ def test_expected_table_covers_every_combination_exactly_once():
 def combination_inferences(sources):
     graph = Graph()
     graph += sources.graph
-    for number, (mode, goal, target, means, process) in enumerate(COMBINATIONS):
+    properties = (IERKG.interactionMode, IERKG.goalStatus, IERKG.goalDirection, IERKG.targetRole,
+                  IERKG.means, IERKG.processType)
+    for number, combination in enumerate(COMBINATIONS):
         episode = URIRef(f"{EX}combination{number}")
         graph.add((episode, RDF.type, OWL.NamedIndividual))
         graph.add((episode, RDF.type, IERKG.Episode))
-        graph.add((episode, IERKG.interactionMode, IERKG[MODES[mode]]))
-        graph.add((episode, IERKG.targetRole, IERKG[TARGETS[target]]))
-        graph.add((episode, IERKG.means, IERKG[MEANS[means]]))
-        graph.add((episode, IERKG.processType, IERKG[PROCESSES[process]]))
-        if GOALS[goal] is None:
-            graph.add((episode, IERKG.goalStatus, IERKG.NoGoal))
-        else:
-            graph.add((episode, IERKG.goalStatus, IERKG.GoalPresent))
-            graph.add((episode, IERKG.goalDirection, IERKG[GOALS[goal]]))
+        for prop, values, code in zip(properties, DIMENSIONS, combination, strict=True):
+            if values[code] is not None:
+                graph.add((episode, prop, IERKG[values[code]]))
     return classify(graph)  # raises if any combination made the ontology inconsistent
 
 

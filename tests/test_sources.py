@@ -44,7 +44,26 @@ def test_unbound_prefix_is_reported_with_the_parser_message(source_copy):
     with pytest.raises(SourceSyntaxError) as caught:
         load_sources(source_copy)
     assert caught.value.line == len(path.read_text(encoding="utf-8").splitlines())
-    assert 'Prefix "nope:" not bound' in str(caught.value)
+    assert caught.value.column == 1
+    assert "prefix nope: has not been declared" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "statement, fault, message",
+    [
+        ("ierkg:AffectLabeling skos:example <http://a b> .", "<http", "Invalid IRI"),
+        ('ierkg:AffectLabeling skos:example "bad \\uZZZZ escape" .', "ZZZZ", "not a valid hexadecimal"),
+        ('ierkg:AffectLabeling skos:example "a"^^<http://a b> .', "<http", "Invalid IRI"),
+    ],
+)
+def test_malformed_terms_rdflib_would_accept_are_rejected_with_their_position(source_copy, statement, fault, message):
+    column = statement.index(fault) + 1
+    path = source_copy / "mechanisms.ttl"
+    path.write_text(path.read_text(encoding="utf-8") + statement + "\n", encoding="utf-8")
+    with pytest.raises(SourceSyntaxError) as caught:
+        load_sources(source_copy)
+    assert (caught.value.line, caught.value.column) == (len(path.read_text(encoding="utf-8").splitlines()), column)
+    assert message in caught.value.reason
 
 
 def test_file_that_is_not_utf8_is_reported_where_the_bad_byte_is(source_copy):
