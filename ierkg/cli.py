@@ -60,6 +60,15 @@ def _parser() -> argparse.ArgumentParser:
         "--sources", type=Path, help="folder of Turtle sources (default: the packaged ontology)"
     )
     build.add_argument("--shapes", type=Path, help="QC shapes file (default: the packaged ontology-qc.ttl)")
+    build.add_argument(
+        "--docs", type=Path, default=Path("docs"),
+        help="folder for the generated coverage page, coverage.md (default: docs/)",
+    )
+    build.add_argument("--no-docs", action="store_true", help="do not write the coverage page")
+    build.add_argument(
+        "--previous", type=Path,
+        help="release whose terms must all survive (default: the packaged release)",
+    )
     build.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     build.set_defaults(run=_run_build)
 
@@ -99,7 +108,14 @@ def _run_build(args: argparse.Namespace) -> int:
     from .build import build
 
     report = (lambda _line: None) if args.quiet else (lambda line: print(line, flush=True))
-    build(args.out, sources=args.sources, shapes=args.shapes, report=report)
+    build(
+        args.out,
+        sources=args.sources,
+        shapes=args.shapes,
+        report=report,
+        docs_dir=None if args.no_docs else args.docs,
+        previous_release=args.previous,
+    )
     return EXIT_OK
 
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from .errors import IerkgError
@@ -115,11 +114,24 @@ def write_release(graph: Graph, out_dir: Path, version: str, materialised: Mater
             "type_assertions": materialised.type_assertions,
         },
         "files": files,
+        # Every term of this release: later builds refuse to drop any of them.
+        "terms": entity_iris(graph),
     }
     manifest_path = out_dir / MANIFEST
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     written.append(manifest_path)
     return written
+
+
+def entity_iris(graph: Graph) -> list[str]:
+    """The IRIs of ierkg's own declared entities, sorted."""
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
+    return sorted({
+        str(entity)
+        for kind in kinds
+        for entity in graph.subjects(RDF.type, kind)
+        if isinstance(entity, URIRef) and is_ierkg_entity(str(entity))
+    })
 
 
 def read_manifest(release_dir: Path) -> dict:
@@ -142,19 +154,51 @@ def serialise(graph: Graph) -> dict[str, bytes]:
     the Turtle (it sorts, and nests lists readably); pyoxigraph writes the other formats in
     the order it is given, which rdflib's set-backed store cannot promise.
     """
-    canonical = Graph()
+    triples = _canonical_triples(graph)
+    ntriples = "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+    canonical = Graph()  # rdflib's own parsers would relabel the blank nodes at random
     for prefix, namespace in PREFIXES.items():
         canonical.bind(prefix, namespace, override=True)
-    canonical += to_canonical_graph(graph)
-    ntriples = "".join(sorted(canonical.serialize(format="nt").splitlines(keepends=True)))
-    triples = list(pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES))
+    for s, p, o in triples:
+        canonical.add((_rdflib_term(s), _rdflib_term(p), _rdflib_term(o)))
     prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
     return {
         "ierkg.ttl": canonical.serialize(format="turtle", encoding="utf-8"),
-        "ierkg.owl": pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.RDF_XML, prefixes=prefixes),
+        "ierkg.owl": pyoxigraph.serialize(
+            [pyoxigraph.Triple(*triple) for triple in triples], format=pyoxigraph.RdfFormat.RDF_XML, prefixes=prefixes
+        ),
         "ierkg.jsonld": _compact_jsonld(canonical, prefixes),
         "ierkg.nt": ntriples.encode("utf-8"),
     }
+
+
+def _canonical_triples(graph: Graph) -> list[tuple]:
+    """The triples, in N-Triples order, with blank nodes labelled by W3C RDF Dataset
+    Canonicalization (RDFC-1.0): Oxigraph does this in milliseconds, rdflib in seconds."""
+    dataset = pyoxigraph.Dataset(
+        pyoxigraph.parse(graph.serialize(format="nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    )
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    triples = [(quad.subject, quad.predicate, quad.object) for quad in dataset]
+    return sorted(triples, key=lambda triple: " ".join(str(term) for term in triple))
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def _rdflib_term(term):
+    """The same RDF term for rdflib, keeping blank-node labels; plain strings stay plain."""
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    if datatype in (_XSD_STRING, _RDF_LANG_STRING):
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(datatype))
 
 
 def _compact_jsonld(graph: Graph, context: dict[str, str]) -> bytes:

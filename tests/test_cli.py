@@ -65,7 +65,7 @@ def test_build_with_a_syntax_error_exits_2_naming_file_line_and_column(source_co
 
 
 def test_build_with_qc_failures_lists_every_offender(source_copy, tmp_path):
-    for file, label in (("framework.ttl", 'rdfs:label "affect modulation"@en ;'),
+    for file, label in (("framework.ttl", 'rdfs:label "modulation"@en ;'),
                         ("mechanisms.ttl", 'rdfs:label "warm glow"@en ;')):
         path = source_copy / file
         path.write_text(path.read_text(encoding="utf-8").replace(label, ""), encoding="utf-8")

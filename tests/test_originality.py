@@ -41,8 +41,8 @@ def test_no_text_we_wrote_copies_a_seed(sources, fingerprints):
     for subject, predicate, text in sources.graph:
         if not isinstance(text, Literal) or predicate in NOT_PROSE:
             continue
-        if isinstance(subject, URIRef) and str(subject).startswith(str(REF)):
-            continue
+        if isinstance(subject, URIRef) and str(subject).startswith(str(REF)) and predicate != SKOS.editorialNote:
+            continue  # a record's title and citation quote the work; its notes are ours
         for run in shared_runs(str(text), fingerprints):
             copied.append(f"{curie(str(subject))} {curie(str(predicate))}: '{run}'")
     assert not copied, "text shared with a seed document:\n" + "\n".join(copied)
