@@ -9,7 +9,8 @@ from .namespaces import IERKG, REF
 # (heading, SPARQL pattern binding ?entity); counts are over ierkg's own IRIs.
 KINDS: list[tuple[str, str]] = [
     ("classes", "?entity a owl:Class ."),
-    ("object and datatype properties", "{ ?entity a owl:ObjectProperty } UNION { ?entity a owl:DatatypeProperty }"),
+    ("object and datatype properties",
+     "{ ?entity a owl:ObjectProperty } UNION { ?entity a owl:DatatypeProperty }"),
     ("annotation properties", "?entity a owl:AnnotationProperty ."),
     ("named individuals", "?entity a owl:NamedIndividual ."),
     ("regulatory mechanisms (the 2x2)", "?entity a/rdfs:subClassOf* ierkg:RegulatoryMechanism ."),
@@ -23,7 +24,8 @@ KINDS: list[tuple[str, str]] = [
     ("settings", "?entity a ierkg:Setting ."),
     ("relationship types", "?entity a ierkg:RelationshipType ."),
     ("evidence annotations (owl:Axiom)", "?entity a owl:Axiom ; dcterms:source ?evidenceSource ."),
-    ("mappings to other ontologies", "{ ?entity skos:exactMatch ?m } UNION { ?entity skos:closeMatch ?m } UNION { ?entity skos:broadMatch ?m }"),
+    ("mappings to other ontologies",
+     "?entity skos:exactMatch|skos:closeMatch|skos:broadMatch ?mapped ."),
 ]
 
 _PREFIXES = """
@@ -48,7 +50,8 @@ def coverage_markdown(graph: Graph, version: str) -> str:
     for heading, pattern in KINDS:
         lines.append(f"| {heading} | {_count(graph, pattern)} |")
     lines.append(f"| bibliographic records | {len(_records(graph))} |")
-    lines += ["", "## Sources", "", "Each record, with the number of statements and entities that cite it.", ""]
+    lines += ["", "## Sources", ""]
+    lines += ["Each record, with the number of statements and entities that cite it.", ""]
     for citation, uses in _records(graph):
         lines.append(f"- {citation} — cited {uses} time{'s' if uses != 1 else ''}")
     return "\n".join(lines) + "\n"

@@ -35,6 +35,7 @@ PREFIXES: dict[str, Namespace] = {
     "prism": PRISM,
     "schema": SCHEMA,
     "vann": VANN,
+    "obo": Namespace("http://purl.obolibrary.org/obo/"),
 }
 
 

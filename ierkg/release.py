@@ -165,7 +165,9 @@ def serialise(graph: Graph) -> dict[str, bytes]:
     return {
         "ierkg.ttl": canonical.serialize(format="turtle", encoding="utf-8"),
         "ierkg.owl": pyoxigraph.serialize(
-            [pyoxigraph.Triple(*triple) for triple in triples], format=pyoxigraph.RdfFormat.RDF_XML, prefixes=prefixes
+            [pyoxigraph.Triple(*triple) for triple in triples],
+            format=pyoxigraph.RdfFormat.RDF_XML,
+            prefixes=prefixes,
         ),
         "ierkg.jsonld": _compact_jsonld(canonical, prefixes),
         "ierkg.nt": ntriples.encode("utf-8"),

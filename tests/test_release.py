@@ -8,7 +8,7 @@ from itertools import combinations
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
+from rdflib.compare import to_isomorphic
 from rdflib.namespace import OWL, RDFS
 
 from ierkg import __version__
@@ -35,9 +35,11 @@ def test_build_writes_four_formats_and_a_manifest(release):
 def test_release_files_are_isomorphic_to_one_another_blank_nodes_included(release):
     out, result = release
     graphs = parsed(out)
-    for (name_a, a), (name_b, b) in combinations(graphs.items(), 2):
+    # Canonicalise each file once (rdflib.compare), then compare every pair.
+    canonical = {name: to_isomorphic(graph) for name, graph in graphs.items()}
+    for (name_a, a), (name_b, b) in combinations(canonical.items(), 2):
         assert len(a) == len(b) == result.triples, (name_a, name_b)
-        assert isomorphic(a, b), f"{name_a} and {name_b} differ"
+        assert a == b, f"{name_a} and {name_b} differ"
     # The comparison covers blank nodes: class expressions, lists and axiom annotations are blank.
     for name, graph in graphs.items():
         blank = {term for triple in graph for term in triple if isinstance(term, BNode)}
@@ -80,7 +82,7 @@ def test_release_carries_the_inferred_hierarchy(release, sources):
 
 def test_build_is_reproducible_byte_for_byte(release, tmp_path):
     out, _ = release
-    again = run_ierkg("build", "--quiet", "--out", str(tmp_path), env={"PYTHONHASHSEED": "12345", **__import__("os").environ})
+    again = run_ierkg("build", "--docs", str(tmp_path / "docs"), "--quiet", "--out", str(tmp_path), env={"PYTHONHASHSEED": "12345", **__import__("os").environ})
     assert again.returncode == 0, again.stderr
     for name in [*RELEASE_FILES, "manifest.json"]:
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
@@ -102,6 +104,25 @@ def test_hermit_finds_the_released_owl_file_consistent(release):
     inferences = classify(Graph().parse(out / "ierkg.owl", format="xml"))
     assert inferences.unsatisfiable == set()
     assert str(IERKG.InterpersonalRegulation) in inferences.superclasses[str(IERKG.IntrinsicResponseDependentRegulation)]
+
+
+def test_coverage_page_in_docs_is_current(release):
+    from ierkg.coverage import coverage_markdown
+
+    out, _ = release
+    graph = Graph().parse(out / "ierkg.nt", format="nt")
+    current = coverage_markdown(graph, __version__)
+    assert (ONTOLOGY.parent / "docs" / "coverage.md").read_text(encoding="utf-8") == current, (
+        "docs/coverage.md is stale: run `ierkg build --out ontology/release` and commit it"
+    )
+    assert "| strategies | 30 |" in current
+
+
+def test_manifest_lists_every_released_term(release):
+    out, _ = release
+    terms = json.loads((out / "manifest.json").read_text())["terms"]
+    assert str(IERKG.GuiltInduction) in terms and str(IERKG.Episode) in terms
+    assert not any(t.startswith(str(IERKG) + "ref/") for t in terms)
 
 
 @pytest.mark.parametrize("name", list(RELEASE_FILES))
