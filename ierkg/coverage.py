@@ -24,7 +24,7 @@ KINDS: list[tuple[str, str]] = [
     ("settings", "?entity a ierkg:Setting ."),
     ("relationship types", "?entity a ierkg:RelationshipType ."),
     ("evidence annotations (owl:Axiom)", "?entity a owl:Axiom ; dcterms:source ?evidenceSource ."),
-    ("mappings to other ontologies",
+    ("entities mapped to other ontologies",
      "?entity skos:exactMatch|skos:closeMatch|skos:broadMatch ?mapped ."),
 ]
 

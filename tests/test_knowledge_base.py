@@ -29,6 +29,7 @@ DOMAIN_ITEMS = [
     "coregulation", "attachment theory", "Batson-Cialdini debate", "psychotherapy",
     # 3. related processes and contexts
     "emotional self-regulation", "emotional labor", "emotional contagion", "social support",
+    "attentional deployment", "cognitive change",
     "providing emotional support", "providing informational support", "interpersonal influence",
     "social baseline theory", "risk distribution", "load sharing", "capitalization",
     "affect-improving regulation", "affect-worsening regulation", "dyadic", "group",

@@ -98,6 +98,12 @@ def test_ierq_has_20_items_in_four_factors_of_five(store):
 def test_dire_interpersonal_factors_are_vent_and_reassurance_seek(store):
     rows = answer(store, "dire-interpersonal-factors")
     assert labels(rows, "factorLabel") == ["DIRE reassurance-seek factor", "DIRE vent factor"]
+    intrapersonal = store.select("""
+        PREFIX ierkg: <https://w3id.org/ierkg/>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?label WHERE { ?f ierkg:isPartOf ierkg:DIRE ; ierkg:measures ierkg:IntrapersonalRegulation ; rdfs:label ?label }
+    """)
+    assert sorted(row["label"] for row in intrapersonal) == ["DIRE accept factor", "DIRE avoid factor"]
 
 
 def test_disorders_linked_to_reassurance_seeking(store):
@@ -146,16 +152,26 @@ def test_affect_worsening_strategies_are_the_niven_category_and_guilt_induction(
 
 def test_evidence_for_guilt_induction_lists_each_statement_with_its_reference(store):
     rows = answer(store, "evidence-for")
-    statements = sorted((r["statement"], r["value"], r["referenceLabel"]) for r in rows)
-    assert ("changes affect in direction", "worsen affect", "Wikipedia: Interpersonal emotion regulation") in statements
-    assert ("definition", "", "Wikipedia: Interpersonal emotion regulation") in statements
+    wikipedia = "Wikipedia: Interpersonal emotion regulation"
+    assert sorted((r["statement"], r["value"], r["referenceLabel"]) for r in rows) == [
+        ("changes affect in direction", "worsen affect", wikipedia),
+        ("definition", "", wikipedia),
+        ("regulates the feelings of", "other-targeted", wikipedia),
+    ]
 
 
 def test_what_marroquin_2011_supports(store):
     rows = answer(store, "reference-supports")
-    supported = {(r["subjectLabel"], r["statement"], r["value"]) for r in rows}
-    assert ("Marroquin's account of social support in depression", "concerns disorder", "depression") in supported
-    assert ("encouraging reappraisal", "has adaptiveness", "adaptive") in supported
+    assert sorted((r["subjectLabel"], r["statement"], r["value"]) for r in rows) == [
+        ("Marroquin's account of social support in depression", "concerns disorder", "depression"),
+        ("Marroquin's account of social support in depression", "definition", ""),
+        ("adaptive", "definition", ""),
+        ("depression", "definition", ""),
+        ("distraction through conversation", "definition", ""),
+        ("distraction through conversation", "has adaptiveness", "adaptive"),
+        ("encouraging reappraisal", "definition", ""),
+        ("encouraging reappraisal", "has adaptiveness", "adaptive"),
+    ]
 
 
 def test_irq_key_assigns_items_1_to_16_in_fours(store):

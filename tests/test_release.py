@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from itertools import combinations
 
 import pytest
@@ -115,7 +116,8 @@ def test_coverage_page_in_docs_is_current(release):
     assert (ONTOLOGY.parent / "docs" / "coverage.md").read_text(encoding="utf-8") == current, (
         "docs/coverage.md is stale: run `ierkg build --out ontology/release` and commit it"
     )
-    assert "| strategies | 30 |" in current
+    strategies = int(re.search(r"^\| strategies \| (\d+) \|$", current, re.MULTILINE).group(1))
+    assert strategies >= 30, "the page counts the knowledge base's strategies"
 
 
 def test_manifest_lists_every_released_term(release):
