@@ -105,7 +105,8 @@ def test_the_doi_check_catches_an_invented_doi(sources, seed_table):
 # Anything else citing them would be a fact without a literature source.
 DESIGN_NOTE_CITERS = {
     "Episode", "partOfInteraction", "affectBefore", "affectAfter", "startedAt", "endedAt",
-    "evidenceRequired", "definesCategory",
+    "evidenceRequired", "definesCategory", "regulatedEmotion", "Coder", "codedBy", "CodedDataset", "inDataset",
+    "RatingScale", "affectBeforeScale", "affectAfterScale", "scaleMinimum", "scaleMaximum",
 }
 
 
