@@ -1,0 +1,67 @@
+"""The reference engine: pySHACL, with the ontology as its ont_graph (so sh:class sees classes)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pyshacl import validate
+from rdflib import Graph
+from rdflib.namespace import RDF
+
+from ..namespaces import SH, curie
+from ..resources import release_dir, shapes_dir
+from .validation import Engine, RawResult
+
+COMPONENTS = {
+    "ClassConstraintComponent": "sh:class",
+    "MinCountConstraintComponent": "sh:minCount",
+    "MaxCountConstraintComponent": "sh:maxCount",
+    "DatatypeConstraintComponent": "sh:datatype",
+    "LessThanOrEqualsConstraintComponent": "sh:lessThanOrEquals",
+    "SPARQLConstraintComponent": "SPARQL",
+}
+
+
+def rule_name(component: str, path: str | None) -> str:
+    """How both engines name a rule: its constraint component and the property it concerns."""
+    return f"{component} on {curie(path)}" if path else component
+
+
+class PyShaclEngine(Engine):
+    name = "pyshacl"
+
+    def __init__(self, shapes: Path | None = None, release: Path | None = None):
+        self.shapes = Graph().parse(shapes or shapes_dir() / "episodes.ttl", format="turtle")
+        self.ontology = _ontology(str(release or release_dir()))
+
+    def check(self, ntriples_text: str) -> list[RawResult]:
+        data = Graph().parse(data=ntriples_text, format="nt")
+        _conforms, results, text = validate(
+            data, shacl_graph=self.shapes, ont_graph=self.ontology,
+            inference="none", advanced=True, allow_warnings=True,
+        )
+        if not isinstance(results, Graph):
+            raise RuntimeError(f"pySHACL could not evaluate the shapes: {text}")
+        return [_raw(results, node) for node in results.subjects(RDF.type, SH.ValidationResult)]
+
+
+@cache
+def _ontology(release: str) -> Graph:
+    return Graph().parse(Path(release) / "ierkg.nt", format="nt")
+
+
+def _raw(results: Graph, node) -> RawResult:
+    path = results.value(node, SH.resultPath)
+    value = results.value(node, SH.value)
+    component = str(results.value(node, SH.sourceConstraintComponent)).rsplit("#", 1)[-1]
+    return RawResult(
+        focus=str(results.value(node, SH.focusNode)),
+        path=str(path) if path is not None else None,
+        value=str(value) if value is not None else None,
+        message=str(results.value(node, SH.resultMessage)),
+        severity=str(results.value(node, SH.resultSeverity)).rsplit("#", 1)[-1],
+        rule=rule_name(COMPONENTS.get(component, component), str(path) if path is not None else None),
+    )
+
+
