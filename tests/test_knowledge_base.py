@@ -81,6 +81,15 @@ def test_domain_item_is_in_the_release_with_a_definition_and_a_source(released, 
         assert released.value(entity, DCTERMS.source) is not None, entity
 
 
+def test_social_support_acts_through_attentional_deployment_and_cognitive_change(released):
+    from ierkg.namespaces import IERKG
+
+    routes = set(released.objects(IERKG.SocialSupport, IERKG.actsThrough))
+    assert routes == {IERKG.AttentionalDeployment, IERKG.CognitiveChange}
+    assert IERKG.AttentionalDeployment in set(released.objects(IERKG.DistractionThroughConversation, SKOS.broader))
+    assert IERKG.CognitiveChange in set(released.objects(IERKG.EncouragingReappraisal, SKOS.broader))
+
+
 def test_the_reference_list_errata_are_applied(released):
     corrected = {"10.1126/science.1110600", "10.1207/s15327965pli0904_1", "10.1207/s15324834basps0502_7"}
     present = {str(doi) for doi in released.objects(None, BIBO.doi)}

@@ -30,10 +30,23 @@ class Column:
 
 COLUMNS: list[Column] = [
     Column("episode_id", True, "id", DCTERMS_IDENTIFIER, help="unique identifier of the episode"),
-    Column("interaction_id", False, "id", str(IERKG.partOfInteraction),
-           help="episodes of one encounter share it"),
-    Column("regulator_id", True, "id", str(IERKG.regulator), help="the person pursuing (or coded as the source of) the episode"),
-    Column("target_ids", True, "ids", str(IERKG.target), help="the person(s) whose feelings it concerns, ';'-separated"),
+    Column(
+        "interaction_id", False, "id", str(IERKG.partOfInteraction), help="episodes of one encounter share it"
+    ),
+    Column(
+        "regulator_id",
+        True,
+        "id",
+        str(IERKG.regulator),
+        help="the person pursuing (or coded as the source of) the episode",
+    ),
+    Column(
+        "target_ids",
+        True,
+        "ids",
+        str(IERKG.target),
+        help="the person(s) whose feelings it concerns, ';'-separated",
+    ),
     Column("interaction_mode", True, "code", str(IERKG.interactionMode), "interaction_mode"),
     Column("goal", True, "goal", str(IERKG.goalStatus), help="improve, worsen or none"),
     Column("means", True, "code", str(IERKG.means), "means"),
@@ -50,10 +63,22 @@ COLUMNS: list[Column] = [
     Column("relationship", False, "code", str(IERKG.relationship), "relationship"),
     Column("coder_id", False, "id", str(IERKG.codedBy), help="who coded the episode"),
     # Derived from the ids and the number of targets unless coded explicitly.
-    Column("target_role", False, "code", str(IERKG.targetRole), "target_role",
-           help="self or other; derived from the ids when absent"),
-    Column("social_scale", False, "code", str(IERKG.socialScale), "social_scale",
-           help="dyadic or group; derived from the number of targets when absent"),
+    Column(
+        "target_role",
+        False,
+        "code",
+        str(IERKG.targetRole),
+        "target_role",
+        help="self or other; derived from the ids when absent",
+    ),
+    Column(
+        "social_scale",
+        False,
+        "code",
+        str(IERKG.socialScale),
+        "social_scale",
+        help="dyadic or group; derived from the number of targets when absent",
+    ),
 ]
 
 BY_NAME = {column.name: column for column in COLUMNS}
@@ -79,7 +104,9 @@ def load_column_map(path: Path) -> ColumnMap:
     except UnicodeDecodeError:
         raise DatasetError(path, "the column map is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise DatasetError(path, f"not valid JSON: {exc.msg}", row=exc.lineno, column=str(exc.colno)) from None
+        raise DatasetError(
+            path, f"not valid JSON: {exc.msg}", row=exc.lineno, column=str(exc.colno)
+        ) from None
     except OSError as exc:
         raise DatasetError(path, f"cannot read the column map: {exc.strerror}") from None
     schema = document.get("tableSchema") if isinstance(document, dict) else None
@@ -93,21 +120,23 @@ def load_column_map(path: Path) -> ColumnMap:
     for position, entry in enumerate(columns, start=1):
         where = f"tableSchema.columns[{position}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise DatasetError(path, f"{where} needs a \"name\": one of the ierkg columns")
+            raise DatasetError(path, f'{where} needs a "name": one of the ierkg columns')
         name = entry["name"]
         if name not in BY_NAME:
-            raise DatasetError(path, f"{where}: '{name}' is not an ierkg column; the columns are {', '.join(BY_NAME)}")
+            raise DatasetError(
+                path, f"{where}: '{name}' is not an ierkg column; the columns are {', '.join(BY_NAME)}"
+            )
         titles = entry.get("titles", name)
         for title in [titles] if isinstance(titles, str) else titles:
             if not isinstance(title, str):
-                raise DatasetError(path, f"{where}: \"titles\" must be a string or a list of strings")
+                raise DatasetError(path, f'{where}: "titles" must be a string or a list of strings')
             mapping.titles[title] = name
         datatype = entry.get("datatype")
         if isinstance(datatype, dict) and ("minimum" in datatype or "maximum" in datatype):
             try:
                 mapping.scales[name] = (float(datatype["minimum"]), float(datatype["maximum"]))
             except (KeyError, TypeError, ValueError):
-                raise DatasetError(path, f"{where}: a scale needs numeric \"minimum\" and \"maximum\"") from None
+                raise DatasetError(path, f'{where}: a scale needs numeric "minimum" and "maximum"') from None
     return mapping
 
 

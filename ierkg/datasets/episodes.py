@@ -47,14 +47,17 @@ def unknown_code(iri: str) -> tuple[str, str] | None:
     """(column, code as written) for a placeholder IRI, else None."""
     if not iri.startswith(UNKNOWN_CODE):
         return None
-    column, _, code = iri[len(UNKNOWN_CODE):].partition(":")
+    column, _, code = iri[len(UNKNOWN_CODE) :].partition(":")
     return column, unquote(code)
 
 
 def dataset_triples(declarations: Declarations) -> Iterator[str]:
     dataset = f"<{declarations.base}>"
     yield f"{dataset} <{RDF_TYPE}> <{IERKG.CodedDataset}> ."
-    for column, prop in (("affect_before", IERKG.affectBeforeScale), ("affect_after", IERKG.affectAfterScale)):
+    for column, prop in (
+        ("affect_before", IERKG.affectBeforeScale),
+        ("affect_after", IERKG.affectAfterScale),
+    ):
         if column in declarations.scales:
             low, high = declarations.scales[column]
             scale = f"<{declarations.base}scale/{column}>"
@@ -64,8 +67,9 @@ def dataset_triples(declarations: Declarations) -> Iterator[str]:
             yield f"{scale} <{IERKG.scaleMaximum}> {_decimal(Decimal(str(high)))} ."
 
 
-def episode_triples(row: Row, columns: dict[str, str], vocabulary: Vocabulary,
-                    declarations: Declarations) -> Iterator[str]:
+def episode_triples(
+    row: Row, columns: dict[str, str], vocabulary: Vocabulary, declarations: Declarations
+) -> Iterator[str]:
     """N-Triples lines for one row. ``columns`` maps ierkg column names to the row's headers."""
     base = declarations.base
     episode = f"<{episode_iri(base, row.number)}>"
@@ -89,7 +93,13 @@ def episode_triples(row: Row, columns: dict[str, str], vocabulary: Vocabulary,
     if role:
         yield from _values(episode, BY_NAME["target_role"], role, vocabulary, base)
     elif regulator and targets:
-        value = IERKG.TargetSelf if targets == [regulator] else IERKG.TargetOther if regulator not in targets else None
+        value = (
+            IERKG.TargetSelf
+            if targets == [regulator]
+            else IERKG.TargetOther
+            if regulator not in targets
+            else None
+        )
         if value is not None:  # the regulator among several targets: no single role to derive
             yield f"{episode} <{IERKG.targetRole}> <{value}> ."
     scale = cell("social_scale")
@@ -105,7 +115,9 @@ def _values(episode: str, column: Column, text: str, vocabulary: Vocabulary, bas
         if column.name == "episode_id":
             yield f"{episode} {prop} {_string(text)} ."
         else:
-            kind = {"regulator_id": "person", "interaction_id": "interaction", "coder_id": "coder"}[column.name]
+            kind = {"regulator_id": "person", "interaction_id": "interaction", "coder_id": "coder"}[
+                column.name
+            ]
             yield from _node(episode, prop, base, kind, text)
     elif column.kind == "ids":
         for identifier in _split(text):
@@ -182,8 +194,9 @@ def _datetime(text: str) -> str:
     return _string(text)
 
 
-def ntriples(rows: Iterable[Row], columns: dict[str, str], vocabulary: Vocabulary,
-             declarations: Declarations) -> Iterator[str]:
+def ntriples(
+    rows: Iterable[Row], columns: dict[str, str], vocabulary: Vocabulary, declarations: Declarations
+) -> Iterator[str]:
     yield from dataset_triples(declarations)
     for row in rows:
         yield from episode_triples(row, columns, vocabulary, declarations)

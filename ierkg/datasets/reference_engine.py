@@ -38,8 +38,12 @@ class PyShaclEngine(Engine):
     def check(self, ntriples_text: str) -> list[RawResult]:
         data = Graph().parse(data=ntriples_text, format="nt")
         _conforms, results, text = validate(
-            data, shacl_graph=self.shapes, ont_graph=self.ontology,
-            inference="none", advanced=True, allow_warnings=True,
+            data,
+            shacl_graph=self.shapes,
+            ont_graph=self.ontology,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
         )
         if not isinstance(results, Graph):
             raise RuntimeError(f"pySHACL could not evaluate the shapes: {text}")
@@ -63,5 +67,3 @@ def _raw(results: Graph, node) -> RawResult:
         severity=str(results.value(node, SH.resultSeverity)).rsplit("#", 1)[-1],
         rule=rule_name(COMPONENTS.get(component, component), str(path) if path is not None else None),
     )
-
-

@@ -71,12 +71,12 @@ def open_table(path: Path, sheet: str | None = None, delimiter: str | None = Non
 
 # --- CSV and TSV ---------------------------------------------------------------------------
 
+
 def _decoded_lines(path: Path) -> Iterator[str]:
     """The file's lines as text, failing with the exact line and byte column on bad UTF-8."""
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]  # a UTF-8 byte-order mark, as Excel writes
+        for number, line in enumerate(handle, start=1):
+            raw = line[3:] if number == 1 and line.startswith(b"\xef\xbb\xbf") else line  # Excel's BOM
             try:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -135,14 +135,17 @@ def _checked_header(path: Path, header: list[str]) -> list[str]:
             raise DatasetError(path, "this column has no name in the header row", row=1, column=letter)
         if name in seen:
             raise DatasetError(
-                path, f"the column name '{name}' appears twice (also in column {column_letter(seen[name])})",
-                row=1, column=letter,
+                path,
+                f"the column name '{name}' appears twice (also in column {column_letter(seen[name])})",
+                row=1,
+                column=letter,
             )
         seen[name] = index
     return header
 
 
 # --- XLSX ----------------------------------------------------------------------------------
+
 
 def _open_xlsx(path: Path, sheet: str | None) -> Table:
     import zipfile
@@ -163,7 +166,9 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
     cells = worksheet.iter_rows(values_only=True)
     first = next(cells, None)
     if first is None or not any(_cell_text(c) for c in first):
-        raise DatasetError(path, f"sheet '{worksheet.title}' is empty: its first row must name the columns", row=1)
+        raise DatasetError(
+            path, f"sheet '{worksheet.title}' is empty: its first row must name the columns", row=1
+        )
     width = max(i for i, c in enumerate(first) if _cell_text(c)) + 1
     header = _checked_header(path, [_cell_text(c) for c in first[:width]])
 
@@ -173,7 +178,10 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
             extra = [i for i, text in enumerate(texts[width:], start=width) if text]
             if extra:
                 raise DatasetError(
-                    path, "this row has a value beyond the last named column", row=number, column=column_letter(extra[0])
+                    path,
+                    "this row has a value beyond the last named column",
+                    row=number,
+                    column=column_letter(extra[0]),
                 )
             texts = (texts + [""] * width)[:width]
             if any(texts):

@@ -84,7 +84,9 @@ def resolve_columns(table: Table, column_map: ColumnMap | None) -> dict[str, str
         name = mapping.column_for(header)
         if name in BY_NAME:
             if name in columns:
-                raise DatasetError(table.path, f"two columns both map to '{name}': '{columns[name]}' and '{header}'", row=1)
+                raise DatasetError(
+                    table.path, f"two columns both map to '{name}': '{columns[name]}' and '{header}'", row=1
+                )
             columns[name] = header
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
@@ -134,8 +136,9 @@ def validate_table(
                 flagged_duplicates.add(finding.row)
         report.rows_read += len(chunk)
         on_rows(report.rows_read)
-    report.findings += _cross_chunk_duplicates(first_row_of_id, flagged_duplicates, report.file, columns,
-                                               declarations.base)
+    report.findings += _cross_chunk_duplicates(
+        first_row_of_id, flagged_duplicates, report.file, columns, declarations.base
+    )
     report.findings.sort(key=lambda f: (f.row or 0, f.column, f.message))
     return report
 
@@ -150,8 +153,13 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def _finding(raw: RawResult, file: str, cells: dict[int, dict[str, str]], columns: dict[str, str],
-             vocabulary: Vocabulary) -> Finding:
+def _finding(
+    raw: RawResult,
+    file: str,
+    cells: dict[int, dict[str, str]],
+    columns: dict[str, str],
+    vocabulary: Vocabulary,
+) -> Finding:
     row = row_of(raw.focus)
     column = PROPERTY_COLUMNS.get(raw.path or "", "")
     if column in ("target_role", "social_scale") and column not in columns:
@@ -182,8 +190,9 @@ def _shown_value(raw: RawResult, row: int | None, header: str, cells: dict[int, 
     return raw.value or ""
 
 
-def _cross_chunk_duplicates(rows_of_id: dict[str, list[int]], flagged: set[int], file: str,
-                            columns: dict[str, str], base: str) -> list[Finding]:
+def _cross_chunk_duplicates(
+    rows_of_id: dict[str, list[int]], flagged: set[int], file: str, columns: dict[str, str], base: str
+) -> list[Finding]:
     """The duplicate-id rule across chunk boundaries, with the same finding SHACL gives."""
     findings = []
     for identifier, rows in rows_of_id.items():
@@ -191,7 +200,16 @@ def _cross_chunk_duplicates(rows_of_id: dict[str, list[int]], flagged: set[int],
             continue
         for row in rows:
             if row not in flagged:
-                findings.append(Finding(file, row, columns["episode_id"], identifier, DUPLICATE_ID_MESSAGE,
-                                        "Violation", f"SPARQL on {curie(DCTERMS_IDENTIFIER)}",
-                                        episode_iri(base, row)))
+                findings.append(
+                    Finding(
+                        file,
+                        row,
+                        columns["episode_id"],
+                        identifier,
+                        DUPLICATE_ID_MESSAGE,
+                        "Violation",
+                        f"SPARQL on {curie(DCTERMS_IDENTIFIER)}",
+                        episode_iri(base, row),
+                    )
+                )
     return findings
