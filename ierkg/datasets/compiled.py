@@ -41,6 +41,14 @@ _IGNORED = {
 _CASTS = {f"{XSD}decimal", f"{XSD}dateTime", f"{XSD}integer", f"{XSD}boolean", f"{XSD}date"}
 
 
+# Marker predicates the engine adds to its own private store before running the checks:
+# the focus nodes of each target class, and the instances of each class sh:class names.
+# Computing them once per chunk spares every query a walk up rdfs:subClassOf.
+FOCUS = "urn:ierkg:engine:focus"
+INSTANCE = "urn:ierkg:engine:instanceOf"
+SUBCLASS_OF = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+
+
 @dataclass(frozen=True)
 class CompiledConstraint:
     query: str
@@ -50,11 +58,27 @@ class CompiledConstraint:
     component: str
 
 
+def _target(classes) -> str:
+    return " UNION ".join(f"{{ ?this <{FOCUS}> <{c}> }}" for c in classes)
+
+
+def _markers(targets: set[str], classes: set[str]) -> list[str]:
+    """SPARQL updates that add the focus and instance markers (run once per chunk)."""
+    updates = [
+        f"INSERT {{ ?this <{FOCUS}> <{c}> }} WHERE {{ ?this a/{SUBCLASS_OF}* <{c}> }}"
+        for c in sorted(targets)
+    ]
+    updates += [
+        f"INSERT {{ ?i <{INSTANCE}> <{c}> }} WHERE {{ ?i a/{SUBCLASS_OF}* <{c}> }}" for c in sorted(classes)
+    ]
+    return updates
+
+
 class CompiledEngine(Engine):
     name = "oxigraph"
 
     def __init__(self, shapes: Path | None = None, release: Path | None = None):
-        self.constraints = compile_shapes(
+        self.constraints, self.markers = compile_shapes(
             Graph().parse(shapes or shapes_dir() / "episodes.ttl", format="turtle")
         )
         self.ontology = _ontology_bytes(str(release or release_dir()))
@@ -63,6 +87,8 @@ class CompiledEngine(Engine):
         store = pyoxigraph.Store()
         store.bulk_load(input=self.ontology, format=pyoxigraph.RdfFormat.N_TRIPLES)
         store.bulk_load(input=ntriples_text.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        for update in self.markers:
+            store.update(update)
         results = []
         for constraint in self.constraints:
             for solution in store.query(constraint.query):
@@ -89,9 +115,11 @@ def _term(term) -> str | None:
     return None if term is None else term.value
 
 
-def compile_shapes(shapes: Graph) -> list[CompiledConstraint]:
+def compile_shapes(shapes: Graph) -> tuple[list[CompiledConstraint], list[str]]:
+    """The constraints as queries, and the marker updates they rely on."""
     prefixes = _prefixes(shapes)
     compiled: list[CompiledConstraint] = []
+    all_targets: set[str] = set()
     for shape in sorted(set(shapes.subjects(RDF.type, SH.NodeShape)), key=str):
         targets = list(shapes.objects(shape, SH.targetClass))
         if not targets:
@@ -101,15 +129,15 @@ def compile_shapes(shapes: Graph) -> list[CompiledConstraint]:
             raise IerkgError(
                 f"the compiled engine does not support {unknown} on {shape}; use --engine pyshacl"
             )
-        target = " UNION ".join(
-            f"{{ ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{t}> }}" for t in targets
-        )
+        all_targets |= {str(t) for t in targets}
+        target = _target(targets)
         severity = _severity(shapes, shape)
         for prop_shape in shapes.objects(shape, SH.property):
             compiled += _property_constraints(shapes, prop_shape, target, severity)
         for constraint in shapes.objects(shape, SH.sparql):
             compiled.append(_sparql_constraint(shapes, constraint, target, severity, prefixes))
-    return compiled
+    classes = {str(value) for value in shapes.objects(None, SH["class"])}
+    return compiled, _markers(all_targets, classes)
 
 
 def _severity(shapes: Graph, shape) -> str:
@@ -129,10 +157,13 @@ def _property_constraints(shapes: Graph, shape, target: str, inherited: str) -> 
         if predicate in _IGNORED:
             continue
         if predicate == SH.minCount:
-            query = (
-                f"SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {p} ?v }} }} "
-                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(value)})"
-            )
+            if int(value) == 1:  # the common case, without grouping
+                query = f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {p} ?v }} }}"
+            else:
+                query = (
+                    f"SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {p} ?v }} }} "
+                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(value)})"
+                )
             component = "sh:minCount"
         elif predicate == SH.maxCount:
             query = (
@@ -143,7 +174,7 @@ def _property_constraints(shapes: Graph, shape, target: str, inherited: str) -> 
         elif predicate == SH["class"]:
             query = (
                 f"SELECT ?this ?value WHERE {{ {target} ?this {p} ?value . FILTER NOT EXISTS "
-                f"{{ ?value a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{value}> }} }}"
+                f"{{ ?value <{INSTANCE}> <{value}> }} }}"
             )
             component = "sh:class"
         elif predicate == SH.datatype:

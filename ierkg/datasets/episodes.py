@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, unquote
 
 from ..namespaces import IERKG
-from .columns import BY_NAME, DCTERMS_IDENTIFIER, Column
+from .columns import BY_NAME, DCTERMS_IDENTIFIER
 from .tables import Row
 from .vocabulary import Vocabulary
 
@@ -67,100 +67,143 @@ def dataset_triples(declarations: Declarations) -> Iterator[str]:
             yield f"{scale} <{IERKG.scaleMaximum}> {_decimal(Decimal(str(high)))} ."
 
 
-def episode_triples(
-    row: Row, columns: dict[str, str], vocabulary: Vocabulary, declarations: Declarations
-) -> Iterator[str]:
-    """N-Triples lines for one row. ``columns`` maps ierkg column names to the row's headers."""
-    base = declarations.base
-    episode = f"<{episode_iri(base, row.number)}>"
-    yield f"{episode} <{RDF_TYPE}> <{IERKG.Episode}> ."
-    yield f"{episode} <{IERKG.inDataset}> <{base}> ."
+class EpisodeWriter:
+    """Writes N-Triples for rows, with every IRI and code resolution worked out once.
 
-    def cell(name: str) -> str:
-        header = columns.get(name)
-        return row.cells.get(header, "") if header else ""
+    ``predicates``, when given, limits the output to those predicates (and rdf:type), so a
+    validator can load only what its shapes read.
+    """
 
-    for name, header in columns.items():
-        column = BY_NAME[name]
-        text = row.cells.get(header, "")
-        if text and column.name not in ("target_role", "social_scale", "goal"):
-            yield from _values(episode, column, text, vocabulary, base)
-    yield from _goal(episode, cell("goal"), vocabulary)
+    def __init__(
+        self,
+        columns: dict[str, str],
+        vocabulary: Vocabulary,
+        declarations: Declarations,
+        predicates: set[str] | None = None,
+    ):
+        self.base = declarations.base
+        self.vocabulary = vocabulary
+        self.keep = predicates
+        self.plan = [
+            (BY_NAME[name], header, f"<{BY_NAME[name].prop}>")
+            for name, header in columns.items()
+            if name not in ("target_role", "social_scale", "goal") and self._wanted(BY_NAME[name].prop)
+        ]
+        self.header = {name: columns.get(name) for name in BY_NAME}
+        self.codes: dict[tuple[str, str], str] = {}
+        self.seen: set[str] = set()
+        self.type_episode = f"<{RDF_TYPE}> <{IERKG.Episode}> ."
+        in_dataset = str(IERKG.inDataset)
+        self.in_dataset = f"<{in_dataset}> <{self.base}> ." if self._wanted(in_dataset) else None
 
-    regulator = cell("regulator_id")
-    targets = _split(cell("target_ids"))
-    role = cell("target_role")
-    if role:
-        yield from _values(episode, BY_NAME["target_role"], role, vocabulary, base)
-    elif regulator and targets:
-        value = (
-            IERKG.TargetSelf
-            if targets == [regulator]
-            else IERKG.TargetOther
-            if regulator not in targets
-            else None
-        )
-        if value is not None:  # the regulator among several targets: no single role to derive
-            yield f"{episode} <{IERKG.targetRole}> <{value}> ."
-    scale = cell("social_scale")
-    if scale:
-        yield from _values(episode, BY_NAME["social_scale"], scale, vocabulary, base)
-    elif targets:
-        yield f"{episode} <{IERKG.socialScale}> <{IERKG.Group if len(targets) > 1 else IERKG.Dyadic}> ."
+    def _wanted(self, predicate: str) -> bool:
+        return self.keep is None or predicate in self.keep
+
+    def code(self, value_set: str, column: str, code: str) -> str:
+        key = (value_set, code)
+        iri = self.codes.get(key)
+        if iri is None:
+            value = self.vocabulary[value_set].resolve(code)
+            iri = f"<{value.iri}>" if value else f"<{UNKNOWN_CODE}{column}:{quote(code, safe='')}>"
+            self.codes[key] = iri
+        return iri
+
+    def rows(self, rows: Iterable[Row]) -> list[str]:
+        self.seen.clear()  # each chunk describes its people and interactions itself
+        out: list[str] = []
+        for row in rows:
+            self._row(row, out)
+        return out
+
+    def _row(self, row: Row, out: list[str]) -> None:
+        episode = f"<{self.base}row/{row.number}>"
+        cells = row.cells
+        out.append(f"{episode} {self.type_episode}")
+        if self.in_dataset:
+            out.append(f"{episode} {self.in_dataset}")
+        for column, header, prop in self.plan:
+            text = cells.get(header, "")
+            if not text:
+                continue
+            kind = column.kind
+            if kind == "code":
+                out.append(f"{episode} {prop} {self.code(column.value_set, column.name, text)} .")
+            elif kind == "codes":
+                for code in _split(text):
+                    out.append(f"{episode} {prop} {self.code(column.value_set, column.name, code)} .")
+            elif kind == "id":
+                if column.name == "episode_id":
+                    out.append(f"{episode} {prop} {_string(text)} .")
+                else:
+                    self._node(out, episode, prop, _NODE_KIND[column.name], text)
+            elif kind == "ids":
+                for identifier in _split(text):
+                    self._node(out, episode, prop, "person", identifier)
+            elif kind == "number":
+                out.append(f"{episode} {prop} {_number(text)} .")
+            elif kind == "datetime":
+                out.append(f"{episode} {prop} {_datetime(text)} .")
+            else:
+                out.append(f"{episode} {prop} {_string(text)} .")
+        self._goal(episode, cells.get(self.header["goal"] or "", ""), out)
+        self._derived(row, episode, out)
+
+    def _node(self, out: list[str], episode: str, prop: str, kind: str, identifier: str) -> None:
+        node = f"<{self.base}{kind}/{quote(identifier, safe='')}>"
+        out.append(f"{episode} {prop} {node} .")
+        if node not in self.seen and self.keep is None:
+            self.seen.add(node)
+            out.append(f"{node} <{RDF_TYPE}> <{_NODE_CLASS[kind]}> .")
+            out.append(f"{node} <{DCTERMS_IDENTIFIER}> {_string(identifier)} .")
+
+    def _derived(self, row: Row, episode: str, out: list[str]) -> None:
+        """target role and social scale: as coded, else derived from the ids."""
+        cells = row.cells
+        regulator = cells.get(self.header["regulator_id"] or "", "")
+        targets = _split(cells.get(self.header["target_ids"] or "", ""))
+        role = cells.get(self.header["target_role"] or "", "")
+        if role:
+            out.append(f"{episode} {_TARGET_ROLE} {self.code('target_role', 'target_role', role)} .")
+        elif regulator and targets and (targets == [regulator] or regulator not in targets):
+            # With the regulator among several targets there is no single role to derive.
+            out.append(f"{episode} {_TARGET_ROLE} {_SELF if targets == [regulator] else _OTHER} .")
+        scale = cells.get(self.header["social_scale"] or "", "")
+        if scale:
+            out.append(f"{episode} {_SOCIAL_SCALE} {self.code('social_scale', 'social_scale', scale)} .")
+        elif targets:
+            out.append(f"{episode} {_SOCIAL_SCALE} {_GROUP if len(targets) > 1 else _DYADIC} .")
+
+    def _goal(self, episode: str, text: str, out: list[str]) -> None:
+        """goal = improve | worsen | none, coded as goal status plus direction."""
+        if not text:
+            return
+        if self.code("goal_status", "goal", text) == _NO_GOAL:
+            out.append(f"{episode} {_GOAL_STATUS} {_NO_GOAL} .")
+            return
+        direction = self.code("goal_direction", "goal", text)
+        if direction.startswith(f"<{UNKNOWN_CODE}"):
+            out.append(f"{episode} {_GOAL_STATUS} {direction} .")
+            return
+        out.append(f"{episode} {_GOAL_STATUS} {_GOAL_PRESENT} .")
+        out.append(f"{episode} {_GOAL_DIRECTION} {direction} .")
 
 
-def _values(episode: str, column: Column, text: str, vocabulary: Vocabulary, base: str) -> Iterator[str]:
-    prop = f"<{column.prop}>"
-    if column.kind == "id":
-        if column.name == "episode_id":
-            yield f"{episode} {prop} {_string(text)} ."
-        else:
-            kind = {"regulator_id": "person", "interaction_id": "interaction", "coder_id": "coder"}[
-                column.name
-            ]
-            yield from _node(episode, prop, base, kind, text)
-    elif column.kind == "ids":
-        for identifier in _split(text):
-            yield from _node(episode, prop, base, "person", identifier)
-    elif column.kind in ("code", "codes"):
-        codes = _split(text) if column.kind == "codes" else [text]
-        for code in codes:
-            value = vocabulary[column.value_set].resolve(code)
-            iri = value.iri if value else f"{UNKNOWN_CODE}{column.name}:{quote(code, safe='')}"
-            yield f"{episode} {prop} <{iri}> ."
-    elif column.kind == "number":
-        try:
-            number = Decimal(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
-            yield f"{episode} {prop} {_decimal(number) if number.is_finite() else _string(text)} ."
-        except InvalidOperation:
-            yield f"{episode} {prop} {_string(text)} ."  # not a number: the shapes say so
-    elif column.kind == "datetime":
-        yield f"{episode} {prop} {_datetime(text)} ."
-    else:
-        yield f"{episode} {prop} {_string(text)} ."
+_NODE_KIND = {"regulator_id": "person", "interaction_id": "interaction", "coder_id": "coder"}
+# Formatted once: rdflib's namespace attribute lookups are slow in a loop over rows.
+_TARGET_ROLE, _SOCIAL_SCALE = f"<{IERKG.targetRole}>", f"<{IERKG.socialScale}>"
+_SELF, _OTHER = f"<{IERKG.TargetSelf}>", f"<{IERKG.TargetOther}>"
+_GROUP, _DYADIC = f"<{IERKG.Group}>", f"<{IERKG.Dyadic}>"
+_GOAL_STATUS, _GOAL_DIRECTION = f"<{IERKG.goalStatus}>", f"<{IERKG.goalDirection}>"
+_GOAL_PRESENT, _NO_GOAL = f"<{IERKG.GoalPresent}>", f"<{IERKG.NoGoal}>"
+_NODE_CLASS = {"person": IERKG.Person, "interaction": IERKG.Interaction, "coder": IERKG.Coder}
 
 
-def _goal(episode: str, text: str, vocabulary: Vocabulary) -> Iterator[str]:
-    """goal = improve | worsen | none, coded as goal status plus direction."""
-    if not text:
-        return
-    if vocabulary["goal_status"].resolve(text) == vocabulary["goal_status"].resolve("none"):
-        yield f"{episode} <{IERKG.goalStatus}> <{IERKG.NoGoal}> ."
-        return
-    direction = vocabulary["goal_direction"].resolve(text)
-    if direction is None:
-        yield f"{episode} <{IERKG.goalStatus}> <{UNKNOWN_CODE}goal:{quote(text, safe='')}> ."
-        return
-    yield f"{episode} <{IERKG.goalStatus}> <{IERKG.GoalPresent}> ."
-    yield f"{episode} <{IERKG.goalDirection}> <{direction.iri}> ."
-
-
-def _node(episode: str, prop: str, base: str, kind: str, identifier: str) -> Iterator[str]:
-    node = f"<{base}{kind}/{quote(identifier, safe='')}>"
-    cls = {"person": IERKG.Person, "interaction": IERKG.Interaction, "coder": IERKG.Coder}[kind]
-    yield f"{episode} {prop} {node} ."
-    yield f"{node} <{RDF_TYPE}> <{cls}> ."
-    yield f"{node} <{DCTERMS_IDENTIFIER}> {_string(identifier)} ."
+def _number(text: str) -> str:
+    try:
+        number = Decimal(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
+    except InvalidOperation:
+        return _string(text)  # not a number: the shapes say so
+    return _decimal(number) if number.is_finite() else _string(text)
 
 
 def _split(text: str) -> list[str]:
@@ -195,8 +238,12 @@ def _datetime(text: str) -> str:
 
 
 def ntriples(
-    rows: Iterable[Row], columns: dict[str, str], vocabulary: Vocabulary, declarations: Declarations
-) -> Iterator[str]:
-    yield from dataset_triples(declarations)
-    for row in rows:
-        yield from episode_triples(row, columns, vocabulary, declarations)
+    rows: Iterable[Row],
+    columns: dict[str, str],
+    vocabulary: Vocabulary,
+    declarations: Declarations,
+    predicates: set[str] | None = None,
+) -> list[str]:
+    """The N-Triples lines for a dataset's declarations and its rows."""
+    writer = EpisodeWriter(columns, vocabulary, declarations, predicates)
+    return [*dataset_triples(declarations), *writer.rows(rows)]
