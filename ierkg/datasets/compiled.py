@@ -1,33 +1,41 @@
-"""The fast engine: the shapes compiled to SPARQL queries and run on Oxigraph.
+"""The fast engine: the shapes compiled, core constraints to Python and SPARQL ones to Oxigraph.
 
-Every constraint the project's shapes use becomes one query that finds exactly the focus
-nodes (and values) the SHACL specification says violate it. A construct the compiler does
-not know stops it with an error rather than being skipped, and the differential tests
-(tests/test_engines.py) demand the same results as pySHACL on the sample, gold and generated
-datasets.
+SHACL core constraints (sh:minCount, sh:maxCount, sh:class, sh:datatype,
+sh:lessThanOrEquals) are simple per-property checks, and Python runs them over per-property
+columns of the data far faster than one SPARQL scan per constraint. SPARQL-based constraints
+run unchanged on an Oxigraph store holding only the predicates they read. A construct the
+compiler does not know stops it with an error rather than being skipped, and the differential
+tests (tests/test_engines.py) demand exactly pySHACL's results.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
 import pyoxigraph
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from ..errors import IerkgError
 from ..namespaces import SH
 from ..resources import release_dir, shapes_dir
+from .episodes import Chunk, to_ntriples
 from .reference_engine import rule_name
 from .validation import Engine, RawResult
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-_IGNORED = {
+RDF_TYPE = f"<{RDF.type}>"
+SUBCLASS = f"<{RDFS.subClassOf}>"
+FOCUS = "urn:ierkg:engine:focus"  # marker the engine adds to its private store
+_SHAPE_KEYS = {
     RDF.type,
-    SH.path,
     SH.message,
     SH.severity,
     SH.name,
@@ -36,189 +44,392 @@ _IGNORED = {
     SH.property,
     SH.sparql,
     SH.declare,
-    URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
+    RDFS.comment,
 }
-_CASTS = {f"{XSD}decimal", f"{XSD}dateTime", f"{XSD}integer", f"{XSD}boolean", f"{XSD}date"}
-
-
-# Marker predicates the engine adds to its own private store before running the checks:
-# the focus nodes of each target class, and the instances of each class sh:class names.
-# Computing them once per chunk spares every query a walk up rdfs:subClassOf.
-FOCUS = "urn:ierkg:engine:focus"
-INSTANCE = "urn:ierkg:engine:instanceOf"
-SUBCLASS_OF = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+_CORE = {SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH.lessThanOrEquals}
 
 
 @dataclass(frozen=True)
-class CompiledConstraint:
-    query: str
+class CoreCheck:
+    """One core constraint on one property, for the focus nodes of one target."""
+
+    target: frozenset[str]  # target classes (IRIs)
+    path: str
+    component: str
+    argument: str  # the count, class, datatype or other property
     message: str
     severity: str
-    path: str | None  # fixed path of a property shape; SPARQL constraints may bind ?path
-    component: str
 
 
-def _target(classes) -> str:
-    return " UNION ".join(f"{{ ?this <{FOCUS}> <{c}> }}" for c in classes)
-
-
-def _markers(targets: set[str], classes: set[str]) -> list[str]:
-    """SPARQL updates that add the focus and instance markers (run once per chunk)."""
-    updates = [
-        f"INSERT {{ ?this <{FOCUS}> <{c}> }} WHERE {{ ?this a/{SUBCLASS_OF}* <{c}> }}"
-        for c in sorted(targets)
-    ]
-    updates += [
-        f"INSERT {{ ?i <{INSTANCE}> <{c}> }} WHERE {{ ?i a/{SUBCLASS_OF}* <{c}> }}" for c in sorted(classes)
-    ]
-    return updates
+@dataclass(frozen=True)
+class SparqlCheck:
+    query: str
+    target: frozenset[str]
+    message: str
+    severity: str
 
 
 class CompiledEngine(Engine):
-    name = "oxigraph"
+    name = "compiled"
 
     def __init__(self, shapes: Path | None = None, release: Path | None = None):
-        self.constraints, self.markers = compile_shapes(
-            Graph().parse(shapes or shapes_dir() / "episodes.ttl", format="turtle")
-        )
-        self.ontology = _ontology_bytes(str(release or release_dir()))
+        graph = Graph().parse(shapes or shapes_dir() / "episodes.ttl", format="turtle")
+        self.core, self.sparql = compile_shapes(graph)
+        self.ontology = _ontology(str(release or release_dir()))
+        # Predicates the SPARQL checks read; only these go into the store.
+        self.store_predicates = {RDF_TYPE, SUBCLASS} | {
+            iri for check in self.sparql for iri in _predicates_in(check.query)
+        }
 
-    def check(self, ntriples_text: str) -> list[RawResult]:
+    def check(self, chunk: Chunk) -> list[RawResult]:
+        data = _Subjects(chunk)
+        types = _Types(self.ontology, data)
+        results: list[RawResult] = []
+        for check in self.core:
+            results += _run_core(check, data, types)
+        if self.sparql:
+            results += self._run_sparql(chunk, types)
+        return results
+
+    def _run_sparql(self, chunk: Chunk, types: _Types) -> list[RawResult]:
         store = pyoxigraph.Store()
-        store.bulk_load(input=self.ontology, format=pyoxigraph.RdfFormat.N_TRIPLES)
-        store.bulk_load(input=ntriples_text.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-        for update in self.markers:
-            store.update(update)
+        store.load(input=self.ontology.ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
+        wanted = self.store_predicates
+        kept = [t for t in chunk.triples() if t[1] in wanted]
+        store.load(
+            input=to_ntriples(kept).encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True
+        )
+        for target in {t for check in self.sparql for t in check.target}:
+            focus = "".join(f"{node} <{FOCUS}> <{target}> .\n" for node in types.focus(frozenset([target])))
+            store.load(input=focus.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
         results = []
-        for constraint in self.constraints:
-            for solution in store.query(constraint.query):
-                path = constraint.path or _term(solution["path"])
+        for check in self.sparql:
+            for solution in store.query(check.query):
+                path = _value(solution["path"])
                 results.append(
                     RawResult(
-                        focus=_term(solution["this"]),
+                        focus=_value(solution["this"]),
                         path=path,
-                        value=_term(solution["value"]),
-                        message=constraint.message,
-                        severity=constraint.severity,
-                        rule=rule_name(constraint.component, path),
+                        value=_value(solution["value"]),
+                        message=check.message,
+                        severity=check.severity,
+                        rule=rule_name("SPARQL", path),
                     )
                 )
         return results
 
 
-@cache
-def _ontology_bytes(release: str) -> bytes:
-    return (Path(release) / "ierkg.nt").read_bytes()
+# --- compiling the shapes --------------------------------------------------------------------
 
 
-def _term(term) -> str | None:
-    return None if term is None else term.value
-
-
-def compile_shapes(shapes: Graph) -> tuple[list[CompiledConstraint], list[str]]:
-    """The constraints as queries, and the marker updates they rely on."""
-    prefixes = _prefixes(shapes)
-    compiled: list[CompiledConstraint] = []
-    all_targets: set[str] = set()
+def compile_shapes(shapes: Graph) -> tuple[list[CoreCheck], list[SparqlCheck]]:
+    prefixes = "\n".join(
+        sorted(
+            f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>"
+            for d in shapes.objects(None, SH.declare)
+        )
+    )
+    core: list[CoreCheck] = []
+    sparql: list[SparqlCheck] = []
     for shape in sorted(set(shapes.subjects(RDF.type, SH.NodeShape)), key=str):
-        targets = list(shapes.objects(shape, SH.targetClass))
+        targets = frozenset(str(t) for t in shapes.objects(shape, SH.targetClass))
         if not targets:
             continue
-        if any(p not in _IGNORED and p != SH.targetClass for p in shapes.predicates(shape)):
-            unknown = sorted(str(p) for p in shapes.predicates(shape) if p not in _IGNORED)
+        unknown = sorted(str(p) for p in shapes.predicates(shape) if p not in _SHAPE_KEYS)
+        if unknown:
             raise IerkgError(
                 f"the compiled engine does not support {unknown} on {shape}; use --engine pyshacl"
             )
-        all_targets |= {str(t) for t in targets}
-        target = _target(targets)
-        severity = _severity(shapes, shape)
-        for prop_shape in shapes.objects(shape, SH.property):
-            compiled += _property_constraints(shapes, prop_shape, target, severity)
+        severity = _severity(shapes, shape, "Violation")
+        for property_shape in shapes.objects(shape, SH.property):
+            core += _core_checks(shapes, property_shape, targets, severity)
         for constraint in shapes.objects(shape, SH.sparql):
-            compiled.append(_sparql_constraint(shapes, constraint, target, severity, prefixes))
-    classes = {str(value) for value in shapes.objects(None, SH["class"])}
-    return compiled, _markers(all_targets, classes)
+            sparql.append(_sparql_check(shapes, constraint, targets, severity, prefixes))
+    return core, sparql
 
 
-def _severity(shapes: Graph, shape) -> str:
+def _severity(shapes: Graph, shape, default: str) -> str:
     value = shapes.value(shape, SH.severity)
-    return str(value).rsplit("#", 1)[-1] if value is not None else "Violation"
+    return str(value).rsplit("#", 1)[-1] if value is not None else default
 
 
-def _property_constraints(shapes: Graph, shape, target: str, inherited: str) -> list[CompiledConstraint]:
+def _core_checks(shapes: Graph, shape, targets: frozenset[str], inherited: str) -> list[CoreCheck]:
     path = shapes.value(shape, SH.path)
     if not isinstance(path, URIRef):
         raise IerkgError(f"the compiled engine supports only simple property paths, not {path}")
     message = str(shapes.value(shape, SH.message))
-    severity = _severity(shapes, shape) if shapes.value(shape, SH.severity) is not None else inherited
-    p = f"<{path}>"
-    out = []
-    for predicate, value in shapes.predicate_objects(shape):
-        if predicate in _IGNORED:
+    severity = _severity(shapes, shape, inherited)
+    checks = []
+    for predicate, argument in shapes.predicate_objects(shape):
+        if predicate in (SH.path, SH.message, SH.severity, SH.name, SH.description):
             continue
-        if predicate == SH.minCount:
-            if int(value) == 1:  # the common case, without grouping
-                query = f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS {{ ?this {p} ?v }} }}"
-            else:
-                query = (
-                    f"SELECT ?this WHERE {{ {target} OPTIONAL {{ ?this {p} ?v }} }} "
-                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(value)})"
-                )
-            component = "sh:minCount"
-        elif predicate == SH.maxCount:
-            query = (
-                f"SELECT ?this WHERE {{ {target} ?this {p} ?v }} "
-                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {int(value)})"
-            )
-            component = "sh:maxCount"
-        elif predicate == SH["class"]:
-            query = (
-                f"SELECT ?this ?value WHERE {{ {target} ?this {p} ?value . FILTER NOT EXISTS "
-                f"{{ ?value <{INSTANCE}> <{value}> }} }}"
-            )
-            component = "sh:class"
-        elif predicate == SH.datatype:
-            # The literal must have the datatype and a lexical form valid for it.
-            well_formed = "BOUND(?cast)" if str(value) in _CASTS else "true"
-            cast = f"BIND (<{value}>(?value) AS ?cast)" if str(value) in _CASTS else ""
-            query = (
-                f"SELECT ?this ?value WHERE {{ {target} ?this {p} ?value . {cast} "
-                f"FILTER (!(isLiteral(?value) && datatype(?value) = <{value}> && {well_formed})) }}"
-            )
-            component = "sh:datatype"
-        elif predicate == SH.lessThanOrEquals:
-            query = (
-                f"SELECT ?this ?value WHERE {{ {target} ?this {p} ?value . ?this <{value}> ?other . "
-                f"FILTER (!COALESCE(?value <= ?other, false)) }}"
-            )
-            component = "sh:lessThanOrEquals"
-        else:
+        if predicate not in _CORE:
             raise IerkgError(f"the compiled engine does not support {predicate}; use --engine pyshacl")
-        out.append(CompiledConstraint(query, message, severity, str(path), component))
-    return out
+        component = "sh:" + str(predicate).rsplit("#", 1)[-1]
+        checks.append(CoreCheck(targets, f"<{path}>", component, str(argument), message, severity))
+    return checks
 
 
-def _sparql_constraint(
-    shapes: Graph, constraint, target: str, severity: str, prefixes: str
-) -> CompiledConstraint:
+def _sparql_check(
+    shapes: Graph, constraint, targets: frozenset[str], severity: str, prefixes: str
+) -> SparqlCheck:
     select = str(shapes.value(constraint, SH.select))
     message = str(shapes.value(constraint, SH.message))
-    # $this is pre-bound to each focus node: joining the query with the target is the same.
-    inner = select.replace("$this", "?this")
-    projection = re.match(r"\s*SELECT\s+(.*?)\s+WHERE", inner, re.S | re.I)
-    if projection is None:
+    match = re.match(r"\s*SELECT\s+(.*?)\s+WHERE", select, re.S | re.I)
+    if match is None:
         raise IerkgError(f"cannot compile the SPARQL constraint '{message}'")
-    wants_path = "?path" in projection.group(1)
-    wants_value = "?value" in projection.group(1)
-    outer_vars = "?this" + (" ?path" if wants_path else "") + (" ?value" if wants_value else "")
-    query = f"{prefixes}\nSELECT DISTINCT {outer_vars} WHERE {{ {target} {{ {inner} }} }}"
-    return CompiledConstraint(query, message, severity, None, "SPARQL")
+    # $this is pre-bound to each focus node: joining the query with the focus nodes is the same.
+    projected = match.group(1)
+    variables = (
+        "?this" + (" ?path" if "?path" in projected else "") + (" ?value" if "?value" in projected else "")
+    )
+    focus = " UNION ".join(f"{{ ?this <{FOCUS}> <{t}> }}" for t in sorted(targets))
+    inner = select.replace("$this", "?this")
+    query = f"{prefixes}\nSELECT DISTINCT {variables} WHERE {{ {focus} {{ {inner} }} }}"
+    return SparqlCheck(query, targets, message, severity)
 
 
-def _prefixes(shapes: Graph) -> str:
-    lines = []
-    for declaration in shapes.objects(None, SH.declare):
-        prefix = shapes.value(declaration, SH.prefix)
-        namespace = shapes.value(declaration, SH.namespace)
-        lines.append(f"PREFIX {prefix}: <{namespace}>")
-    return "\n".join(sorted(set(lines)))
+def _predicates_in(query: str) -> set[str]:
+    prefixes = dict(re.findall(r"PREFIX\s+(\w*):\s*<([^>]+)>", query))
+    iris = {f"<{iri}>" for iri in re.findall(r"<([^>\s]+)>", query)}
+    iris |= {f"<{prefixes[p]}{local}>" for p, local in re.findall(r"\b(\w+):(\w+)", query) if p in prefixes}
+    return iris
+
+
+# --- the data, by property ---------------------------------------------------------------------
+
+
+class _Subjects:
+    """The chunk's data by subject: subject -> predicate -> values, in one pass."""
+
+    def __init__(self, chunk: Chunk):
+        self.props: dict[str, dict[str, list[str]]] = {}
+        props = self.props
+        for s, p, o in chunk.triples():
+            by_predicate = props.get(s)
+            if by_predicate is None:
+                by_predicate = props[s] = {}
+            values = by_predicate.get(p)
+            if values is None:
+                by_predicate[p] = [o]
+            elif o not in values:
+                values.append(o)
+
+    def types(self) -> Iterator[tuple[str, list[str]]]:
+        for subject, by_predicate in self.props.items():
+            classes = by_predicate.get(RDF_TYPE)
+            if classes:
+                yield subject, classes
+
+
+@dataclass
+class _Ontology:
+    ntriples: bytes
+    types: dict[str, set[str]]  # individual -> its classes
+    superclasses: dict[str, set[str]]  # class -> itself and all its superclasses
+
+
+@cache
+def _ontology(release: str) -> _Ontology:
+    text = (Path(release) / "ierkg.nt").read_bytes()
+    types: dict[str, set[str]] = defaultdict(set)
+    parents: dict[str, set[str]] = defaultdict(set)
+    for triple in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES):
+        if isinstance(triple.object, pyoxigraph.NamedNode):
+            if triple.predicate.value == str(RDF.type):
+                types[f"<{triple.subject.value}>"].add(triple.object.value)
+            elif triple.predicate.value == str(RDFS.subClassOf) and isinstance(
+                triple.subject, pyoxigraph.NamedNode
+            ):
+                parents[triple.subject.value].add(triple.object.value)
+    return _Ontology(text, dict(types), _closure(parents))
+
+
+def _closure(parents: dict[str, set[str]]) -> dict[str, set[str]]:
+    closed: dict[str, set[str]] = {}
+
+    def up(cls: str, seen: frozenset[str]) -> set[str]:
+        if cls in closed:
+            return closed[cls]
+        result = {cls}
+        for parent in parents.get(cls, ()):
+            if parent not in seen:
+                result |= up(parent, seen | {parent})
+        closed[cls] = result
+        return result
+
+    for cls in list(parents):
+        up(cls, frozenset([cls]))
+    return closed
+
+
+class _Types:
+    """rdf:type over the ontology and the data, with rdfs:subClassOf closure."""
+
+    def __init__(self, ontology: _Ontology, data: _Subjects):
+        self.ontology = ontology
+        self.data_types: dict[str, set[str]] = {s: {c[1:-1] for c in classes} for s, classes in data.types()}
+        extra_parents: dict[str, set[str]] = defaultdict(set)
+        for subject, by_predicate in data.props.items():
+            for parent in by_predicate.get(SUBCLASS, ()):
+                extra_parents[subject[1:-1]].add(parent[1:-1])
+        self.superclasses = ontology.superclasses
+        if extra_parents:  # the data declares classes of its own
+            merged = defaultdict(set)
+            for cls, supers in ontology.superclasses.items():
+                merged[cls] |= supers - {cls}
+            for cls, supers in extra_parents.items():
+                merged[cls] |= supers
+            self.superclasses = _closure(merged)
+        self._classes: dict[str, set[str]] = {}
+        self._focus: dict[frozenset[str], list[str]] = {}
+
+    def classes_of(self, node: str) -> set[str]:
+        classes = self._classes.get(node)
+        if classes is None:
+            direct = self.ontology.types.get(node, set()) | self.data_types.get(node, set())
+            classes = {sup for cls in direct for sup in self.superclasses.get(cls, {cls})}
+            self._classes[node] = classes
+        return classes
+
+    def is_instance(self, node: str, cls: str) -> bool:
+        if not node.startswith("<"):
+            return False  # a literal is never an instance of a class
+        return cls in self.classes_of(node)
+
+    def focus(self, targets: frozenset[str]) -> list[str]:
+        nodes = self._focus.get(targets)
+        if nodes is None:
+            nodes = self._focus[targets] = [
+                node for node in self.data_types if self.classes_of(node) & targets
+            ]
+        return nodes
+
+
+# --- running core checks ------------------------------------------------------------------------
+
+
+def _run_core(check: CoreCheck, data: _Subjects, types: _Types) -> list[RawResult]:
+    focus = types.focus(check.target)
+    props = data.props
+    key = check.path
+    path = key[1:-1]
+    empty: dict[str, list[str]] = {}
+    values = {node: props.get(node, empty).get(key, ()) for node in focus}
+    results = []
+
+    def result(node: str, value: str | None) -> None:
+        results.append(
+            RawResult(
+                node[1:-1],
+                path,
+                _lexical(value) if value else None,
+                check.message,
+                check.severity,
+                rule_name(check.component, path),
+            )
+        )
+
+    if check.component == "sh:minCount":
+        for node in focus:
+            if len(values.get(node, ())) < int(check.argument):
+                result(node, None)
+    elif check.component == "sh:maxCount":
+        for node in focus:
+            if len(values.get(node, ())) > int(check.argument):
+                result(node, None)
+    elif check.component == "sh:class":
+        for node in focus:
+            for value in values.get(node, ()):
+                if not types.is_instance(value, check.argument):
+                    result(node, value)
+    elif check.component == "sh:datatype":
+        valid = _VALIDATORS.get(check.argument, lambda _text: True)
+        for node in focus:
+            for value in values.get(node, ()):
+                literal = _literal(value)
+                if literal is None or literal[1] != check.argument or not valid(literal[0]):
+                    result(node, value)
+    elif check.component == "sh:lessThanOrEquals":
+        other_key = f"<{check.argument}>"
+        others = {node: props.get(node, empty).get(other_key, ()) for node in focus}
+        for node in focus:
+            for value in values.get(node, ()):
+                for other in others.get(node, ()):
+                    if _less_or_equal(value, other) is not True:
+                        result(node, value)
+    return results
+
+
+_STRING_ESCAPES = re.compile(r"\\(.)")
+_LITERAL = re.compile(r'^"(.*)"(?:\^\^<([^>]+)>|@([\w-]+))?$', re.S)
+
+
+def _literal(term: str) -> tuple[str, str] | None:
+    """(lexical form, datatype IRI) of an N-Triples literal term, None for an IRI or blank node."""
+    match = _LITERAL.match(term)
+    if match is None:
+        return None
+    lexical = _STRING_ESCAPES.sub(
+        lambda m: {"n": "\n", "r": "\r", "t": "\t"}.get(m.group(1), m.group(1)), match.group(1)
+    )
+    datatype = match.group(2) or (
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString" if match.group(3) else f"{XSD}string"
+    )
+    return lexical, datatype
+
+
+def _lexical(term: str) -> str:
+    literal = _literal(term)
+    if literal is not None:
+        return literal[0]
+    return term[1:-1] if term.startswith("<") else term
+
+
+def _decimal_or_none(text: str) -> Decimal | None:
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _datetime_or_none(text: str) -> datetime | None:
+    if not re.fullmatch(r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?", text):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+_VALIDATORS: dict[str, Callable[[str], bool]] = {
+    f"{XSD}decimal": lambda text: _decimal_or_none(text) is not None,
+    f"{XSD}integer": lambda text: re.fullmatch(r"[+-]?\d+", text) is not None,
+    f"{XSD}dateTime": lambda text: _datetime_or_none(text) is not None,
+    f"{XSD}boolean": lambda text: text in ("true", "false", "1", "0"),
+}
+_NUMERIC = {f"{XSD}decimal", f"{XSD}integer", f"{XSD}double", f"{XSD}float"}
+
+
+def _less_or_equal(left: str, right: str) -> bool | None:
+    """SPARQL's <= on two literal terms; None where they cannot be compared."""
+    a, b = _literal(left), _literal(right)
+    if a is None or b is None:
+        return None
+    if a[1] in _NUMERIC and b[1] in _NUMERIC:
+        x, y = _decimal_or_none(a[0]), _decimal_or_none(b[0])
+        return None if x is None or y is None else x <= y
+    if a[1] == b[1] == f"{XSD}dateTime":
+        x, y = _datetime_or_none(a[0]), _datetime_or_none(b[0])
+        if x is None or y is None or (x.tzinfo is None) != (y.tzinfo is None):
+            return None
+        return x <= y
+    if a[1] == b[1] == f"{XSD}string":
+        return a[0] <= b[0]
+    return None
+
+
+def _value(term) -> str | None:
+    return None if term is None else term.value

@@ -51,9 +51,9 @@ def unknown_code(iri: str) -> tuple[str, str] | None:
     return column, unquote(code)
 
 
-def dataset_triples(declarations: Declarations) -> Iterator[str]:
+def dataset_triples(declarations: Declarations) -> Iterator[tuple[str, str, str]]:
     dataset = f"<{declarations.base}>"
-    yield f"{dataset} <{RDF_TYPE}> <{IERKG.CodedDataset}> ."
+    yield (dataset, f"<{RDF_TYPE}>", f"<{IERKG.CodedDataset}>")
     for column, prop in (
         ("affect_before", IERKG.affectBeforeScale),
         ("affect_after", IERKG.affectAfterScale),
@@ -61,10 +61,10 @@ def dataset_triples(declarations: Declarations) -> Iterator[str]:
         if column in declarations.scales:
             low, high = declarations.scales[column]
             scale = f"<{declarations.base}scale/{column}>"
-            yield f"{dataset} <{prop}> {scale} ."
-            yield f"{scale} <{RDF_TYPE}> <{IERKG.RatingScale}> ."
-            yield f"{scale} <{IERKG.scaleMinimum}> {_decimal(Decimal(str(low)))} ."
-            yield f"{scale} <{IERKG.scaleMaximum}> {_decimal(Decimal(str(high)))} ."
+            yield (dataset, f"<{prop}>", scale)
+            yield (scale, f"<{RDF_TYPE}>", f"<{IERKG.RatingScale}>")
+            yield (scale, f"<{IERKG.scaleMinimum}>", _decimal(Decimal(str(low))))
+            yield (scale, f"<{IERKG.scaleMaximum}>", _decimal(Decimal(str(high))))
 
 
 class EpisodeWriter:
@@ -92,9 +92,8 @@ class EpisodeWriter:
         self.header = {name: columns.get(name) for name in BY_NAME}
         self.codes: dict[tuple[str, str], str] = {}
         self.seen: set[str] = set()
-        self.type_episode = f"<{RDF_TYPE}> <{IERKG.Episode}> ."
-        in_dataset = str(IERKG.inDataset)
-        self.in_dataset = f"<{in_dataset}> <{self.base}> ." if self._wanted(in_dataset) else None
+        self.dataset = f"<{self.base}>"
+        self.in_dataset = self._wanted(str(IERKG.inDataset))
 
     def _wanted(self, predicate: str) -> bool:
         return self.keep is None or predicate in self.keep
@@ -108,87 +107,92 @@ class EpisodeWriter:
             self.codes[key] = iri
         return iri
 
-    def rows(self, rows: Iterable[Row]) -> list[str]:
-        self.seen.clear()  # each chunk describes its people and interactions itself
-        out: list[str] = []
+    def rows(self, rows: Iterable[Row]) -> list[list[Triple]]:
+        """Each row's triples, the row's own episode first; a chunk describes its own people."""
+        self.seen.clear()
+        groups = []
         for row in rows:
+            out: list[Triple] = []
             self._row(row, out)
-        return out
+            groups.append(out)
+        return groups
 
-    def _row(self, row: Row, out: list[str]) -> None:
+    def _row(self, row: Row, out: list[Triple]) -> None:
         episode = f"<{self.base}row/{row.number}>"
         cells = row.cells
-        out.append(f"{episode} {self.type_episode}")
+        out.append((episode, _RDF_TYPE, _EPISODE))
         if self.in_dataset:
-            out.append(f"{episode} {self.in_dataset}")
+            out.append((episode, _IN_DATASET, self.dataset))
         for column, header, prop in self.plan:
             text = cells.get(header, "")
             if not text:
                 continue
             kind = column.kind
             if kind == "code":
-                out.append(f"{episode} {prop} {self.code(column.value_set, column.name, text)} .")
+                out.append((episode, prop, self.code(column.value_set, column.name, text)))
             elif kind == "codes":
                 for code in _split(text):
-                    out.append(f"{episode} {prop} {self.code(column.value_set, column.name, code)} .")
+                    out.append((episode, prop, self.code(column.value_set, column.name, code)))
             elif kind == "id":
                 if column.name == "episode_id":
-                    out.append(f"{episode} {prop} {_string(text)} .")
+                    out.append((episode, prop, _string(text)))
                 else:
                     self._node(out, episode, prop, _NODE_KIND[column.name], text)
             elif kind == "ids":
                 for identifier in _split(text):
                     self._node(out, episode, prop, "person", identifier)
             elif kind == "number":
-                out.append(f"{episode} {prop} {_number(text)} .")
+                out.append((episode, prop, _number(text)))
             elif kind == "datetime":
-                out.append(f"{episode} {prop} {_datetime(text)} .")
+                out.append((episode, prop, _datetime(text)))
             else:
-                out.append(f"{episode} {prop} {_string(text)} .")
+                out.append((episode, prop, _string(text)))
         self._goal(episode, cells.get(self.header["goal"] or "", ""), out)
         self._derived(row, episode, out)
 
-    def _node(self, out: list[str], episode: str, prop: str, kind: str, identifier: str) -> None:
+    def _node(self, out: list[Triple], episode: str, prop: str, kind: str, identifier: str) -> None:
         node = f"<{self.base}{kind}/{quote(identifier, safe='')}>"
-        out.append(f"{episode} {prop} {node} .")
+        out.append((episode, prop, node))
         if node not in self.seen and self.keep is None:
             self.seen.add(node)
-            out.append(f"{node} <{RDF_TYPE}> <{_NODE_CLASS[kind]}> .")
-            out.append(f"{node} <{DCTERMS_IDENTIFIER}> {_string(identifier)} .")
+            out.append((node, _RDF_TYPE, f"<{_NODE_CLASS[kind]}>"))
+            out.append((node, f"<{DCTERMS_IDENTIFIER}>", _string(identifier)))
 
-    def _derived(self, row: Row, episode: str, out: list[str]) -> None:
+    def _derived(self, row: Row, episode: str, out: list[Triple]) -> None:
         """target role and social scale: as coded, else derived from the ids."""
         cells = row.cells
         regulator = cells.get(self.header["regulator_id"] or "", "")
         targets = _split(cells.get(self.header["target_ids"] or "", ""))
         role = cells.get(self.header["target_role"] or "", "")
         if role:
-            out.append(f"{episode} {_TARGET_ROLE} {self.code('target_role', 'target_role', role)} .")
+            out.append((episode, _TARGET_ROLE, self.code("target_role", "target_role", role)))
         elif regulator and targets and (targets == [regulator] or regulator not in targets):
             # With the regulator among several targets there is no single role to derive.
-            out.append(f"{episode} {_TARGET_ROLE} {_SELF if targets == [regulator] else _OTHER} .")
+            out.append((episode, _TARGET_ROLE, _SELF if targets == [regulator] else _OTHER))
         scale = cells.get(self.header["social_scale"] or "", "")
         if scale:
-            out.append(f"{episode} {_SOCIAL_SCALE} {self.code('social_scale', 'social_scale', scale)} .")
+            out.append((episode, _SOCIAL_SCALE, self.code("social_scale", "social_scale", scale)))
         elif targets:
-            out.append(f"{episode} {_SOCIAL_SCALE} {_GROUP if len(targets) > 1 else _DYADIC} .")
+            out.append((episode, _SOCIAL_SCALE, _GROUP if len(targets) > 1 else _DYADIC))
 
-    def _goal(self, episode: str, text: str, out: list[str]) -> None:
+    def _goal(self, episode: str, text: str, out: list[Triple]) -> None:
         """goal = improve | worsen | none, coded as goal status plus direction."""
         if not text:
             return
         if self.code("goal_status", "goal", text) == _NO_GOAL:
-            out.append(f"{episode} {_GOAL_STATUS} {_NO_GOAL} .")
+            out.append((episode, _GOAL_STATUS, _NO_GOAL))
             return
         direction = self.code("goal_direction", "goal", text)
         if direction.startswith(f"<{UNKNOWN_CODE}"):
-            out.append(f"{episode} {_GOAL_STATUS} {direction} .")
+            out.append((episode, _GOAL_STATUS, direction))
             return
-        out.append(f"{episode} {_GOAL_STATUS} {_GOAL_PRESENT} .")
-        out.append(f"{episode} {_GOAL_DIRECTION} {direction} .")
+        out.append((episode, _GOAL_STATUS, _GOAL_PRESENT))
+        out.append((episode, _GOAL_DIRECTION, direction))
 
 
 _NODE_KIND = {"regulator_id": "person", "interaction_id": "interaction", "coder_id": "coder"}
+Triple = tuple[str, str, str]  # subject, predicate and object, each an N-Triples term
+_RDF_TYPE, _EPISODE, _IN_DATASET = f"<{RDF_TYPE}>", f"<{IERKG.Episode}>", f"<{IERKG.inDataset}>"
 # Formatted once: rdflib's namespace attribute lookups are slow in a loop over rows.
 _TARGET_ROLE, _SOCIAL_SCALE = f"<{IERKG.targetRole}>", f"<{IERKG.socialScale}>"
 _SELF, _OTHER = f"<{IERKG.TargetSelf}>", f"<{IERKG.TargetOther}>"
@@ -237,13 +241,30 @@ def _datetime(text: str) -> str:
     return _string(text)
 
 
+@dataclass
+class Chunk:
+    """The triples of a run of rows: dataset-level ones, then each row's, grouped by row."""
+
+    extra: list[Triple]
+    groups: list[list[Triple]]
+
+    def triples(self) -> Iterator[Triple]:
+        yield from self.extra
+        for group in self.groups:
+            yield from group
+
+
+def to_ntriples(triples: Iterable[Triple]) -> str:
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+
+
 def ntriples(
     rows: Iterable[Row],
     columns: dict[str, str],
     vocabulary: Vocabulary,
     declarations: Declarations,
     predicates: set[str] | None = None,
-) -> list[str]:
-    """The N-Triples lines for a dataset's declarations and its rows."""
+) -> Chunk:
+    """The triples for a dataset's declarations and its rows."""
     writer = EpisodeWriter(columns, vocabulary, declarations, predicates)
-    return [*dataset_triples(declarations), *writer.rows(rows)]
+    return Chunk(list(dataset_triples(declarations)), writer.rows(rows))

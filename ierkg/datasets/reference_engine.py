@@ -11,6 +11,7 @@ from rdflib.namespace import RDF
 
 from ..namespaces import SH, curie
 from ..resources import release_dir, shapes_dir
+from .episodes import Chunk, to_ntriples
 from .validation import Engine, RawResult
 
 COMPONENTS = {
@@ -35,8 +36,8 @@ class PyShaclEngine(Engine):
         self.shapes = Graph().parse(shapes or shapes_dir() / "episodes.ttl", format="turtle")
         self.ontology = _ontology(str(release or release_dir()))
 
-    def check(self, ntriples_text: str) -> list[RawResult]:
-        data = Graph().parse(data=ntriples_text, format="nt")
+    def check(self, chunk: Chunk) -> list[RawResult]:
+        data = Graph().parse(data=to_ntriples(chunk.triples()), format="nt")
         _conforms, results, text = validate(
             data,
             shacl_graph=self.shapes,

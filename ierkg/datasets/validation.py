@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..namespaces import IERKG, curie
 from .columns import BY_NAME, DCTERMS_IDENTIFIER, REQUIRED, ColumnMap
-from .episodes import Declarations, episode_iri, ntriples, row_of, unknown_code
+from .episodes import Chunk, Declarations, episode_iri, ntriples, row_of, unknown_code
 from .findings import Finding
 from .tables import DatasetError, Row, Table, open_table
 from .vocabulary import Vocabulary, load_vocabulary
@@ -41,9 +41,11 @@ class RawResult:
 
 
 class Engine:
+    """Checks a chunk of episode triples (N-Triples terms) against the episode shapes."""
+
     name = "engine"
 
-    def check(self, ntriples_text: str) -> list[RawResult]:  # pragma: no cover - interface
+    def check(self, chunk: Chunk) -> list[RawResult]:  # pragma: no cover - interface
         raise NotImplementedError
 
 
@@ -128,8 +130,7 @@ def validate_table(
             identifier = row.cells.get(columns["episode_id"], "")
             if identifier:
                 first_row_of_id[identifier].append(row.number)
-        text = "\n".join(ntriples(chunk, columns, vocabulary, declarations)) + "\n"
-        for raw in engine.check(text):
+        for raw in engine.check(ntriples(chunk, columns, vocabulary, declarations)):
             finding = _finding(raw, report.file, cells, columns, vocabulary)
             report.findings.append(finding)
             if raw.message == DUPLICATE_ID_MESSAGE and finding.row is not None:
