@@ -59,3 +59,11 @@ def source_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "ontology"
     shutil.copytree(ONTOLOGY, copy, ignore=shutil.ignore_patterns("release"))
     return copy
+
+
+@pytest.fixture(scope="session")
+def combination_inferences(sources: SourceSet) -> Inferences:
+    """HermiT's classes for one episode per combination of dimension values (tests/combinations.py)."""
+    from .combinations import combinations_graph
+
+    return classify(combinations_graph(sources.graph))  # raises if a combination is inconsistent

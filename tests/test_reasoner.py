@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
-from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF
 
 from ierkg.namespaces import IERKG, curie, is_ierkg_entity
 from ierkg.reasoning import classify
 
-EX = "https://example.org/fixture/"
+from .combinations import COMBINATIONS, EX, combination_iri
 
 
 def framework_types(inferences, individual: str) -> set[str]:
@@ -85,13 +81,6 @@ def test_person_a_and_person_b_are_inferred_from_roles(fixture_inferences):
 # "-" means the dimension is not coded. Goal status and goal direction vary independently, so
 # incoherent codings (no goal but a direction) are classified too.
 # ---------------------------------------------------------------------------------------
-MODES = {"live": "LiveInteraction", "imagined": "ImaginedOthers", "alone": "NoOthers"}
-GOAL_STATUSES = {"present": "GoalPresent", "none": "NoGoal"}
-DIRECTIONS = {"improve": "ImproveAffect", "worsen": "WorsenAffect", "-": None}
-TARGETS = {"self": "TargetSelf", "other": "TargetOther"}
-MEANS = {"recruit_partner": "RecruitsPartner", "act_on_partner": "ActsOnPartner", "alone": "ByOneself"}
-PROCESSES = {"response_dependent": "ResponseDependent", "response_independent": "ResponseIndependent", "unknown": "ProcessTypeUnknown"}
-
 NO_GOAL_LIVE = {"Episode", "Modulation", "InterpersonalModulation", "LiveInteractionEpisode", "NotInterpersonalRegulation"}
 NO_GOAL_NOT_LIVE = {"Episode", "Modulation", "NonInterpersonalEpisode", "NotInterpersonalRegulation"}
 
@@ -132,8 +121,6 @@ for direction, direction_class in (("improve", {"AffectImprovingRegulation"}),
         ("live", "present", direction, "other", "alone", "*", live | {"NotInterpersonalRegulation"}),
     ]
 
-DIMENSIONS = (MODES, GOAL_STATUSES, DIRECTIONS, TARGETS, MEANS, PROCESSES)
-COMBINATIONS = list(itertools.product(*DIMENSIONS))
 
 
 def expected_classes(combination: tuple[str, ...]) -> set[str]:
@@ -152,26 +139,10 @@ def test_expected_table_covers_every_combination_exactly_once():
         expected_classes(combination)
 
 
-@pytest.fixture(scope="module")
-def combination_inferences(sources):
-    graph = Graph()
-    graph += sources.graph
-    properties = (IERKG.interactionMode, IERKG.goalStatus, IERKG.goalDirection, IERKG.targetRole,
-                  IERKG.means, IERKG.processType)
-    for number, combination in enumerate(COMBINATIONS):
-        episode = URIRef(f"{EX}combination{number}")
-        graph.add((episode, RDF.type, OWL.NamedIndividual))
-        graph.add((episode, RDF.type, IERKG.Episode))
-        for prop, values, code in zip(properties, DIMENSIONS, combination, strict=True):
-            if values[code] is not None:
-                graph.add((episode, prop, IERKG[values[code]]))
-    return classify(graph)  # raises if any combination made the ontology inconsistent
-
-
 def test_every_combination_is_classified_into_exactly_the_expected_classes(combination_inferences):
     mismatches = []
     for number, combination in enumerate(COMBINATIONS):
-        actual = framework_types(combination_inferences, f"{EX}combination{number}")
+        actual = framework_types(combination_inferences, combination_iri(number))
         expected = expected_classes(combination)
         if actual != expected:
             mismatches.append(

@@ -1,0 +1,164 @@
+"""Place coded episodes in the framework: the derived columns `ierkg classify` adds.
+
+Which classes an episode belongs to is decided by the ontology's own definitions, compiled by
+:mod:`ierkg.framework_rules`; this module only reads each row's dimension values (exactly as
+validation turns them into RDF) and names the classes in spreadsheet terms. A row whose codes
+do not settle a question (a blank or unknown code) gets an empty cell there, never a guess.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import TextIO
+
+from ..framework_rules import DIMENSIONS, FrameworkRules, load_rules
+from ..namespaces import IERKG
+from .columns import ColumnMap
+from .episodes import UNKNOWN_CODE, Declarations, EpisodeWriter, Triple
+from .tables import Row, open_table
+from .validation import dataset_base, resolve_columns
+from .vocabulary import Vocabulary, load_vocabulary
+
+# Each derived column: the classes that decide it, most specific first, and the value written.
+DERIVED: dict[str, list[tuple[str, str]]] = {
+    "ierkg_scope": [
+        (str(IERKG.InterpersonalRegulation), "interpersonal"),
+        (str(IERKG.IntrapersonalRegulation), "intrapersonal"),
+        (str(IERKG.NotInterpersonalRegulation), "not_interpersonal"),
+    ],
+    "ierkg_regulation": [
+        (str(IERKG.EmotionRegulation), "regulation"),
+        (str(IERKG.Modulation), "modulation"),
+    ],
+    "ierkg_cell": [
+        (str(IERKG.IntrinsicResponseDependentRegulation), "intrinsic_response_dependent"),
+        (str(IERKG.IntrinsicResponseIndependentRegulation), "intrinsic_response_independent"),
+        (str(IERKG.ExtrinsicResponseDependentRegulation), "extrinsic_response_dependent"),
+        (str(IERKG.ExtrinsicResponseIndependentRegulation), "extrinsic_response_independent"),
+        (str(IERKG.UnplacedInterpersonalRegulation), "process_unknown"),
+    ],
+    "ierkg_direction": [
+        (str(IERKG.AffectImprovingRegulation), "improving"),
+        (str(IERKG.AffectWorseningRegulation), "worsening"),
+    ],
+}
+CLASSES_COLUMN = "ierkg_classes"  # the most specific classes, by label
+DERIVED_COLUMNS = [*DERIVED, CLASSES_COLUMN]
+
+# How the report's chart groups episodes: the four cells, then everything else.
+CHART_GROUPS = {
+    "intrinsic_response_dependent": "intrinsic, response-dependent",
+    "intrinsic_response_independent": "intrinsic, response-independent",
+    "extrinsic_response_dependent": "extrinsic, response-dependent",
+    "extrinsic_response_independent": "extrinsic, response-independent",
+    "process_unknown": "interpersonal, process unknown",
+    "modulation": "modulation (no goal)",
+    "not_interpersonal": "regulation, not interpersonal",
+    "": "not decided by the codes",
+}
+_DIMENSION_SET = {f"<{p}>" for p in DIMENSIONS}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one episode sits: a value (or "") per derived column."""
+
+    values: dict[str, str]
+
+    @property
+    def chart_group(self) -> str:
+        cell = self.values["ierkg_cell"]
+        if cell:
+            return cell
+        if self.values["ierkg_regulation"] == "modulation":
+            return "modulation"
+        return "not_interpersonal" if self.values["ierkg_scope"] else ""
+
+
+@dataclass
+class Placer:
+    """Works out placements, each distinct combination of codes once."""
+
+    rules: FrameworkRules = field(default_factory=load_rules)
+    _memo: dict[frozenset, Placement] = field(default_factory=dict, repr=False)
+
+    def place(self, values: dict[str, str]) -> Placement:
+        key = frozenset(values.items())
+        placement = self._memo.get(key)
+        if placement is None:
+            classes = self.rules.classify(values)
+            derived = {
+                column: next((value for cls, value in choices if cls in classes), "")
+                for column, choices in DERIVED.items()
+            }
+            derived[CLASSES_COLUMN] = "; ".join(
+                self.rules.labels.get(c, c) for c in self.rules.most_specific(classes)
+            )
+            placement = self._memo[key] = Placement(derived)
+        return placement
+
+    def place_group(self, group: list[Triple]) -> Placement:
+        """The placement of one row, from its episode triples (the episode's own come first)."""
+        episode = group[0][0]
+        values = {
+            p[1:-1]: o[1:-1]
+            for s, p, o in group
+            if s == episode and p in _DIMENSION_SET and not o.startswith(f"<{UNKNOWN_CODE}")
+        }
+        return self.place(values)
+
+
+def chart_counts(groups: Counter) -> dict[str, int]:
+    """Episodes per chart group, in the chart's order, labelled for people."""
+    return {label: groups.get(key, 0) for key, label in CHART_GROUPS.items()}
+
+
+@dataclass
+class ClassifySummary:
+    rows: int = 0
+    groups: Counter = field(default_factory=Counter)
+
+
+def classify_table(
+    path: Path,
+    out: TextIO,
+    column_map: ColumnMap | None = None,
+    sheet: str | None = None,
+    vocabulary: Vocabulary | None = None,
+    placer: Placer | None = None,
+    chunk_size: int = 10_000,
+    on_rows: Callable[[int], None] = lambda _n: None,
+) -> ClassifySummary:
+    """Copy a coded table to ``out`` as CSV with the derived columns added (or replaced)."""
+    table = open_table(path, sheet=sheet, delimiter=column_map.delimiter if column_map else None)
+    columns = resolve_columns(table, column_map)
+    kept = [h for h in table.header if h not in DERIVED_COLUMNS]  # a re-run replaces them
+    writer = csv.writer(out, lineterminator="\n")
+    # The user's own cells are copied as they are: this is their data, not a report about it.
+    writer.writerow([*kept, *DERIVED_COLUMNS])
+    episodes = EpisodeWriter(
+        columns, vocabulary or load_vocabulary(), Declarations(dataset_base(path), {}), set(DIMENSIONS)
+    )
+    placer = placer or Placer()
+    summary = ClassifySummary()
+    for chunk in _chunks(table.rows, chunk_size):
+        for row, group in zip(chunk, episodes.rows(chunk), strict=True):
+            placement = placer.place_group(group)
+            summary.groups[placement.chart_group] += 1
+            writer.writerow(
+                [row.cells.get(h, "") for h in kept] + [placement.values[c] for c in DERIVED_COLUMNS]
+            )
+        summary.rows += len(chunk)
+        on_rows(summary.rows)
+    return summary
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterable[list[Row]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
