@@ -106,11 +106,14 @@ class CompiledEngine(Engine):
         for check in self.sparql:
             for solution in store.query(check.query):
                 path = _value(solution["path"])
+                focus = _value(solution["this"])
+                value = _value(solution["value"])
                 results.append(
                     RawResult(
-                        focus=_value(solution["this"]),
+                        focus=focus,
                         path=path,
-                        value=_value(solution["value"]),
+                        # SHACL: without a ?value binding, a node shape's value node is the focus node
+                        value=focus if value is None else value,
                         message=check.message,
                         severity=check.severity,
                         rule=rule_name("SPARQL", path),

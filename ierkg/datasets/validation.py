@@ -61,7 +61,8 @@ class Report:
 
     @property
     def rows_with_problems(self) -> int:
-        return len({f.row for f in self.findings if f.is_problem})
+        # RDF input has no rows: there an episode (its node) is the unit counted.
+        return len({f.row if f.row is not None else f.node for f in self.findings if f.is_problem})
 
     @property
     def rows_valid(self) -> int:
@@ -141,6 +142,23 @@ def validate_table(
         first_row_of_id, flagged_duplicates, report.file, columns, declarations.base
     )
     report.findings.sort(key=lambda f: (f.row or 0, f.column, f.message))
+    return report
+
+
+def validate_rdf(path: Path, engine: Engine, vocabulary: Vocabulary | None = None) -> Report:
+    """Validate a Turtle, N-Triples or JSON-LD file that follows the episode model."""
+    from .rdf_input import episodes_in, read_rdf
+
+    chunk = read_rdf(path)
+    report = Report(str(path), rows_read=episodes_in(chunk, str(IERKG.Episode)), engine=engine.name)
+    vocabulary = vocabulary or load_vocabulary()
+    for raw in engine.check(chunk):
+        column = PROPERTY_COLUMNS.get(raw.path or "", "")
+        value = curie(raw.value) if raw.value and raw.value.startswith(("http://", "https://")) else raw.value
+        report.findings.append(
+            Finding(report.file, None, column, value or "", raw.message, raw.severity, raw.rule, raw.focus)
+        )
+    report.findings.sort(key=lambda f: (f.node, f.column, f.message))
     return report
 
 

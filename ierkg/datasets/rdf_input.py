@@ -1,0 +1,77 @@
+"""Coded datasets written as RDF (Turtle, N-Triples, JSON-LD) that follow the episode model.
+
+Oxigraph parses them: it reports line and column, and it never fetches anything, so a
+JSON-LD file naming a remote ``@context`` is refused with advice instead of reaching out to
+the network. RDF/XML is not accepted (its DTDs and entities are a hazard and no coding tool
+needs it); the message says how to convert it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+
+from .episodes import RDF_TYPE, Chunk, Triple
+from .tables import DatasetError
+
+FORMATS = {
+    ".ttl": pyoxigraph.RdfFormat.TURTLE,
+    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    ".json": pyoxigraph.RdfFormat.JSON_LD,
+}
+REFUSED = {".rdf", ".owl", ".xml", ".n3", ".trig", ".nq"}
+
+
+def is_rdf(path: Path) -> bool:
+    return path.suffix.lower() in FORMATS.keys() | REFUSED
+
+
+def read_rdf(path: Path) -> Chunk:
+    """Every triple of the file as N-Triples terms; a fault stops it with its line and column."""
+    suffix = path.suffix.lower()
+    if suffix in REFUSED:
+        raise DatasetError(
+            path,
+            f"{suffix} files are not read as coded datasets; save the data as Turtle (.ttl), "
+            "N-Triples (.nt) or JSON-LD (.jsonld), or as a CSV table",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(path, f"cannot read the file: {exc.strerror}") from None
+    if not data.strip():
+        raise DatasetError(path, "the file is empty")
+    triples: list[Triple] = []
+    try:
+        for quad in pyoxigraph.parse(data, format=FORMATS[suffix], base_iri=path.resolve().as_uri()):
+            triples.append((str(quad.subject), str(quad.predicate), str(quad.object)))
+    except SyntaxError as exc:
+        raise DatasetError(path, _reason(exc), row=exc.lineno, column=_column(exc)) from None
+    return Chunk(triples, [])
+
+
+def episodes_in(chunk: Chunk, episode_class: str) -> int:
+    """How many subjects the data types as episodes: the RDF counterpart of rows read."""
+    wanted = f"<{episode_class}>"
+    return len({s for s, p, o in chunk.extra if p == RDF_TYPE_TERM and o == wanted})
+
+
+RDF_TYPE_TERM = f"<{RDF_TYPE}>"
+
+
+def _reason(exc: SyntaxError) -> str:
+    text = str(exc.msg if getattr(exc, "msg", None) else exc)
+    if "LoadDocumentCallback" in text or "remote context" in text:
+        return (
+            "the JSON-LD names a remote @context, and ierkg never fetches documents from the "
+            "network; put the context inline in the file"
+        )
+    if text.startswith("Parser error"):
+        text = text.split(": ", 1)[-1]
+    return f"not valid RDF: {text}"
+
+
+def _column(exc: SyntaxError) -> str | None:
+    return str(exc.offset) if getattr(exc, "offset", None) else None
