@@ -10,6 +10,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__
+from .dataset_commands import add_parsers as add_dataset_parsers
 from .errors import IerkgError
 
 EXIT_OK = 0
@@ -81,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
     info.set_defaults(run=_run_info)
 
+    add_dataset_parsers(commands)
+
     for name, purpose in _PLANNED.items():
         planned = commands.add_parser(name, help=f"{purpose} (not available yet)", add_help=False)
         planned.set_defaults(run=_run_planned)
@@ -91,8 +94,6 @@ def _parser() -> argparse.ArgumentParser:
 _PLANNED = {
     "serve": "serve the SPARQL endpoint and concept pages",
     "query": "run a SPARQL query against the release",
-    "validate": "validate a coded dataset against the SHACL shapes",
-    "classify": "place coded episodes in the framework",
     "load": "push the release to a remote SPARQL server",
     "ingest": "load a validated coded dataset as a private graph",
 }

@@ -19,7 +19,7 @@ from typing import TextIO
 from ..framework_rules import DIMENSIONS, FrameworkRules, load_rules
 from ..namespaces import IERKG
 from .columns import ColumnMap
-from .episodes import UNKNOWN_CODE, Declarations, EpisodeWriter, Triple
+from .episodes import UNKNOWN_CODE, Declarations, EpisodeWriter
 from .tables import Row, open_table
 from .validation import dataset_base, resolve_columns
 from .vocabulary import Vocabulary, load_vocabulary
@@ -61,7 +61,8 @@ CHART_GROUPS = {
     "not_interpersonal": "regulation, not interpersonal",
     "": "not decided by the codes",
 }
-_DIMENSION_SET = {f"<{p}>" for p in DIMENSIONS}
+_DIMENSION_TERMS = [f"<{p}>" for p in DIMENSIONS]
+_UNKNOWN_TERM = f"<{UNKNOWN_CODE}"
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,14 @@ class Placer:
             placement = self._memo[key] = Placement(derived)
         return placement
 
-    def place_group(self, group: list[Triple]) -> Placement:
-        """The placement of one row, from its episode triples (the episode's own come first)."""
-        episode = group[0][0]
-        values = {
-            p[1:-1]: o[1:-1]
-            for s, p, o in group
-            if s == episode and p in _DIMENSION_SET and not o.startswith(f"<{UNKNOWN_CODE}")
-        }
+    def place_described(self, props: dict[str, list[str]]) -> Placement:
+        """The placement of one episode, from its description (predicate -> N-Triples terms)."""
+        values = {}
+        for predicate in _DIMENSION_TERMS:
+            objects = props.get(predicate)
+            # Two values of one functional dimension, or an unknown code, decide nothing.
+            if objects and len(objects) == 1 and not objects[0].startswith(_UNKNOWN_TERM):
+                values[predicate[1:-1]] = objects[0][1:-1]
         return self.place(values)
 
 
@@ -147,8 +148,9 @@ def classify_table(
     placer = placer or Placer()
     summary = ClassifySummary()
     for chunk in _chunks(table.rows, chunk_size):
-        for row, group in zip(chunk, episodes.rows(chunk), strict=True):
-            placement = placer.place_group(group)
+        described = episodes.chunk(chunk)
+        for row, episode in zip(chunk, described.episodes, strict=True):
+            placement = placer.place_described(described.subjects[episode])
             summary.groups[placement.chart_group] += 1
             writer.writerow(
                 [row.cells.get(h, "") for h in kept] + [placement.values[c] for c in DERIVED_COLUMNS]

@@ -26,7 +26,7 @@ from rdflib.namespace import RDF, RDFS
 from ..errors import IerkgError
 from ..namespaces import SH
 from ..resources import release_dir, shapes_dir
-from .episodes import Chunk, to_ntriples
+from .episodes import Chunk
 from .reference_engine import rule_name
 from .validation import Engine, RawResult
 
@@ -95,10 +95,14 @@ class CompiledEngine(Engine):
         store = pyoxigraph.Store()
         store.load(input=self.ontology.ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
         wanted = self.store_predicates
-        kept = [t for t in chunk.triples() if t[1] in wanted]
-        store.load(
-            input=to_ntriples(kept).encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True
+        kept = "".join(
+            f"{subject} {predicate} {obj} .\n"
+            for subject, props in chunk.subjects.items()
+            for predicate, objects in props.items()
+            if predicate in wanted
+            for obj in objects
         )
+        store.load(input=kept.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
         for target in {t for check in self.sparql for t in check.target}:
             focus = "".join(f"{node} <{FOCUS}> <{target}> .\n" for node in types.focus(frozenset([target])))
             store.load(input=focus.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
@@ -203,20 +207,10 @@ def _predicates_in(query: str) -> set[str]:
 
 
 class _Subjects:
-    """The chunk's data by subject: subject -> predicate -> values, in one pass."""
+    """The chunk's data by subject: subject -> predicate -> values."""
 
     def __init__(self, chunk: Chunk):
-        self.props: dict[str, dict[str, list[str]]] = {}
-        props = self.props
-        for s, p, o in chunk.triples():
-            by_predicate = props.get(s)
-            if by_predicate is None:
-                by_predicate = props[s] = {}
-            values = by_predicate.get(p)
-            if values is None:
-                by_predicate[p] = [o]
-            elif o not in values:
-                values.append(o)
+        self.props = chunk.subjects
 
     def types(self) -> Iterator[tuple[str, list[str]]]:
         for subject, by_predicate in self.props.items():

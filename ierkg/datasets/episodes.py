@@ -68,8 +68,10 @@ def dataset_triples(declarations: Declarations) -> Iterator[tuple[str, str, str]
 
 
 class EpisodeWriter:
-    """Writes N-Triples for rows, with every IRI and code resolution worked out once.
+    """Describes rows as RDF, with every IRI and code resolution worked out once.
 
+    Each row's episode gets a description (predicate -> objects, N-Triples terms), and the
+    people, interactions and coders it names get theirs, all in one subject index.
     ``predicates``, when given, limits the output to those predicates (and rdf:type), so a
     validator can load only what its shapes read.
     """
@@ -91,7 +93,7 @@ class EpisodeWriter:
         ]
         self.header = {name: columns.get(name) for name in BY_NAME}
         self.codes: dict[tuple[str, str], str] = {}
-        self.seen: set[str] = set()
+        self.nodes: dict[tuple[str, str], str] = {}
         self.dataset = f"<{self.base}>"
         self.in_dataset = self._wanted(str(IERKG.inDataset))
 
@@ -107,87 +109,90 @@ class EpisodeWriter:
             self.codes[key] = iri
         return iri
 
-    def rows(self, rows: Iterable[Row]) -> list[list[Triple]]:
-        """Each row's triples, the row's own episode first; a chunk describes its own people."""
-        self.seen.clear()
-        groups = []
+    def chunk(self, rows: Iterable[Row], extra: Subjects | None = None) -> Chunk:
+        """The descriptions of a run of rows (a chunk describes its own people)."""
+        subjects: Subjects = dict(extra or {})
+        episodes = []
         for row in rows:
-            out: list[Triple] = []
-            self._row(row, out)
-            groups.append(out)
-        return groups
+            episode = f"<{self.base}row/{row.number}>"
+            episodes.append(episode)
+            subjects[episode] = self._row(row, subjects)
+        return Chunk(subjects, episodes)
 
-    def _row(self, row: Row, out: list[Triple]) -> None:
-        episode = f"<{self.base}row/{row.number}>"
+    def _row(self, row: Row, subjects: Subjects) -> dict[str, list[str]]:
         cells = row.cells
-        out.append((episode, _RDF_TYPE, _EPISODE))
+        props: dict[str, list[str]] = {_RDF_TYPE: [_EPISODE]}
         if self.in_dataset:
-            out.append((episode, _IN_DATASET, self.dataset))
+            props[_IN_DATASET] = [self.dataset]
         for column, header, prop in self.plan:
             text = cells.get(header, "")
             if not text:
                 continue
             kind = column.kind
             if kind == "code":
-                out.append((episode, prop, self.code(column.value_set, column.name, text)))
+                props[prop] = [self.code(column.value_set, column.name, text)]
             elif kind == "codes":
-                for code in _split(text):
-                    out.append((episode, prop, self.code(column.value_set, column.name, code)))
+                props[prop] = _unique(self.code(column.value_set, column.name, c) for c in _split(text))
             elif kind == "id":
                 if column.name == "episode_id":
-                    out.append((episode, prop, _string(text)))
+                    props[prop] = [_string(text)]
                 else:
-                    self._node(out, episode, prop, _NODE_KIND[column.name], text)
+                    props[prop] = [self._node(subjects, _NODE_KIND[column.name], text)]
             elif kind == "ids":
-                for identifier in _split(text):
-                    self._node(out, episode, prop, "person", identifier)
+                props[prop] = _unique(self._node(subjects, "person", i) for i in _split(text))
             elif kind == "number":
-                out.append((episode, prop, _number(text)))
+                props[prop] = [_number(text)]
             elif kind == "datetime":
-                out.append((episode, prop, _datetime(text)))
+                props[prop] = [_datetime(text)]
             else:
-                out.append((episode, prop, _string(text)))
-        self._goal(episode, cells.get(self.header["goal"] or "", ""), out)
-        self._derived(row, episode, out)
+                props[prop] = [_string(text)]
+        self._goal(cells.get(self.header["goal"] or "", ""), props)
+        self._derived(cells, props)
+        return props
 
-    def _node(self, out: list[Triple], episode: str, prop: str, kind: str, identifier: str) -> None:
-        node = f"<{self.base}{kind}/{quote(identifier, safe='')}>"
-        out.append((episode, prop, node))
-        if node not in self.seen and self.keep is None:
-            self.seen.add(node)
-            out.append((node, _RDF_TYPE, f"<{_NODE_CLASS[kind]}>"))
-            out.append((node, f"<{DCTERMS_IDENTIFIER}>", _string(identifier)))
+    def _node(self, subjects: Subjects, kind: str, identifier: str) -> str:
+        key = (kind, identifier)
+        node = self.nodes.get(key)
+        if node is None:
+            node = self.nodes[key] = f"<{self.base}{kind}/{quote(identifier, safe='')}>"
+        if self.keep is None and node not in subjects:
+            subjects[node] = {_RDF_TYPE: [_NODE_CLASS[kind]], _IDENTIFIER: [_string(identifier)]}
+        return node
 
-    def _derived(self, row: Row, episode: str, out: list[Triple]) -> None:
+    def _derived(self, cells: dict[str, str], props: dict[str, list[str]]) -> None:
         """target role and social scale: as coded, else derived from the ids."""
-        cells = row.cells
         regulator = cells.get(self.header["regulator_id"] or "", "")
         targets = _split(cells.get(self.header["target_ids"] or "", ""))
         role = cells.get(self.header["target_role"] or "", "")
         if role:
-            out.append((episode, _TARGET_ROLE, self.code("target_role", "target_role", role)))
+            props[_TARGET_ROLE] = [self.code("target_role", "target_role", role)]
         elif regulator and targets and (targets == [regulator] or regulator not in targets):
             # With the regulator among several targets there is no single role to derive.
-            out.append((episode, _TARGET_ROLE, _SELF if targets == [regulator] else _OTHER))
+            props[_TARGET_ROLE] = [_SELF if targets == [regulator] else _OTHER]
         scale = cells.get(self.header["social_scale"] or "", "")
         if scale:
-            out.append((episode, _SOCIAL_SCALE, self.code("social_scale", "social_scale", scale)))
+            props[_SOCIAL_SCALE] = [self.code("social_scale", "social_scale", scale)]
         elif targets:
-            out.append((episode, _SOCIAL_SCALE, _GROUP if len(targets) > 1 else _DYADIC))
+            props[_SOCIAL_SCALE] = [_GROUP if len(set(targets)) > 1 else _DYADIC]
 
-    def _goal(self, episode: str, text: str, out: list[Triple]) -> None:
+    def _goal(self, text: str, props: dict[str, list[str]]) -> None:
         """goal = improve | worsen | none, coded as goal status plus direction."""
         if not text:
             return
         if self.code("goal_status", "goal", text) == _NO_GOAL:
-            out.append((episode, _GOAL_STATUS, _NO_GOAL))
+            props[_GOAL_STATUS] = [_NO_GOAL]
             return
         direction = self.code("goal_direction", "goal", text)
         if direction.startswith(f"<{UNKNOWN_CODE}"):
-            out.append((episode, _GOAL_STATUS, direction))
+            props[_GOAL_STATUS] = [direction]
             return
-        out.append((episode, _GOAL_STATUS, _GOAL_PRESENT))
-        out.append((episode, _GOAL_DIRECTION, direction))
+        props[_GOAL_STATUS] = [_GOAL_PRESENT]
+        props[_GOAL_DIRECTION] = [direction]
+
+
+def _unique(terms: Iterable[str]) -> list[str]:
+    """RDF holds a set: a code written twice in one cell is one triple."""
+    return list(dict.fromkeys(terms))
 
 
 _NODE_KIND = {"regulator_id": "person", "interaction_id": "interaction", "coder_id": "coder"}
@@ -199,7 +204,11 @@ _SELF, _OTHER = f"<{IERKG.TargetSelf}>", f"<{IERKG.TargetOther}>"
 _GROUP, _DYADIC = f"<{IERKG.Group}>", f"<{IERKG.Dyadic}>"
 _GOAL_STATUS, _GOAL_DIRECTION = f"<{IERKG.goalStatus}>", f"<{IERKG.goalDirection}>"
 _GOAL_PRESENT, _NO_GOAL = f"<{IERKG.GoalPresent}>", f"<{IERKG.NoGoal}>"
-_NODE_CLASS = {"person": IERKG.Person, "interaction": IERKG.Interaction, "coder": IERKG.Coder}
+_NODE_CLASS = {
+    kind: f"<{cls}>"
+    for kind, cls in (("person", IERKG.Person), ("interaction", IERKG.Interaction), ("coder", IERKG.Coder))
+}
+_IDENTIFIER = f"<{DCTERMS_IDENTIFIER}>"
 
 
 def _number(text: str) -> str:
@@ -241,17 +250,31 @@ def _datetime(text: str) -> str:
     return _string(text)
 
 
+Subjects = dict[str, dict[str, list[str]]]  # subject -> predicate -> objects, as N-Triples terms
+
+
 @dataclass
 class Chunk:
-    """The triples of a run of rows: dataset-level ones, then each row's, grouped by row."""
+    """The RDF of a run of rows, indexed by subject, and the rows' episodes in row order."""
 
-    extra: list[Triple]
-    groups: list[list[Triple]]
+    subjects: Subjects
+    episodes: list[str]
 
     def triples(self) -> Iterator[Triple]:
-        yield from self.extra
-        for group in self.groups:
-            yield from group
+        for subject, props in self.subjects.items():
+            for predicate, objects in props.items():
+                for obj in objects:
+                    yield subject, predicate, obj
+
+
+def subjects_of(triples: Iterable[Triple]) -> Subjects:
+    """Index triples by subject, each object once."""
+    subjects: Subjects = {}
+    for s, p, o in triples:
+        objects = subjects.setdefault(s, {}).setdefault(p, [])
+        if o not in objects:
+            objects.append(o)
+    return subjects
 
 
 def to_ntriples(triples: Iterable[Triple]) -> str:
@@ -265,6 +288,6 @@ def ntriples(
     declarations: Declarations,
     predicates: set[str] | None = None,
 ) -> Chunk:
-    """The triples for a dataset's declarations and its rows."""
+    """The RDF for a dataset's declarations and its rows."""
     writer = EpisodeWriter(columns, vocabulary, declarations, predicates)
-    return Chunk(list(dataset_triples(declarations)), writer.rows(rows))
+    return writer.chunk(rows, subjects_of(dataset_triples(declarations)))

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pyoxigraph
 
-from .episodes import RDF_TYPE, Chunk, Triple
+from ..namespaces import IERKG
+from .episodes import RDF_TYPE, Chunk, Triple, subjects_of
 from .tables import DatasetError
 
+RDF_TYPE_TERM = f"<{RDF_TYPE}>"
+EPISODE_CLASS = IERKG.Episode
 FORMATS = {
     ".ttl": pyoxigraph.RdfFormat.TURTLE,
     ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
@@ -49,16 +52,10 @@ def read_rdf(path: Path) -> Chunk:
             triples.append((str(quad.subject), str(quad.predicate), str(quad.object)))
     except SyntaxError as exc:
         raise DatasetError(path, _reason(exc), row=exc.lineno, column=_column(exc)) from None
-    return Chunk(triples, [])
-
-
-def episodes_in(chunk: Chunk, episode_class: str) -> int:
-    """How many subjects the data types as episodes: the RDF counterpart of rows read."""
-    wanted = f"<{episode_class}>"
-    return len({s for s, p, o in chunk.extra if p == RDF_TYPE_TERM and o == wanted})
-
-
-RDF_TYPE_TERM = f"<{RDF_TYPE}>"
+    subjects = subjects_of(triples)
+    episode = f"<{EPISODE_CLASS}>"
+    episodes = sorted(s for s, props in subjects.items() if episode in props.get(RDF_TYPE_TERM, ()))
+    return Chunk(subjects, episodes)
 
 
 def _reason(exc: SyntaxError) -> str:

@@ -8,18 +8,23 @@ and the tests compare the two result for result.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..namespaces import IERKG, curie
 from .columns import BY_NAME, DCTERMS_IDENTIFIER, REQUIRED, ColumnMap
 from .episodes import Chunk, Declarations, episode_iri, ntriples, row_of, unknown_code
 from .findings import Finding
+from .parallel import map_in_order
 from .tables import DatasetError, Row, Table, open_table
 from .vocabulary import Vocabulary, load_vocabulary
+
+if TYPE_CHECKING:
+    from .classify import Placer
 
 # The column a property's finding points at.
 PROPERTY_COLUMNS: dict[str, str] = {column.prop: column.name for column in BY_NAME.values()}
@@ -58,6 +63,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     cells: dict[str, str] = field(default_factory=dict)  # ierkg column -> header in the file
     engine: str = ""
+    # episodes per chart group of ierkg.datasets.classify (the 2x2 cells and the rest)
+    placements: Counter = field(default_factory=Counter)
 
     @property
     def rows_with_problems(self) -> int:
@@ -109,9 +116,11 @@ def validate_table(
     scale: tuple[float, float] | None = None,
     sheet: str | None = None,
     base: str | None = None,
-    chunk_size: int = 20_000,
+    chunk_size: int = 10_000,
     vocabulary: Vocabulary | None = None,
     on_rows: Callable[[int], None] = lambda _n: None,
+    placer: Placer | None = None,
+    workers: int = 1,
 ) -> Report:
     """Validate a CSV, TSV or XLSX file; raise DatasetError if it cannot be read at all."""
     table = open_table(path, sheet=sheet, delimiter=column_map.delimiter if column_map else None)
@@ -121,37 +130,66 @@ def validate_table(
         for name in ("affect_before", "affect_after"):
             scales.setdefault(name, scale)
     declarations = Declarations(base or dataset_base(path), scales)
-    vocabulary = vocabulary or load_vocabulary()
     report = Report(str(path), cells=columns, engine=engine.name)
-    first_row_of_id: dict[str, list[int]] = defaultdict(list)
+    job = _ChunkValidator(report.file, engine, columns, vocabulary or load_vocabulary(), declarations, placer)
+    rows_of_id: dict[str, list[int]] = defaultdict(list)
     flagged_duplicates: set[int] = set()
-    for chunk in _chunks(table.rows, chunk_size):
-        cells = {row.number: row.cells for row in chunk}
-        for row in chunk:
-            identifier = row.cells.get(columns["episode_id"], "")
-            if identifier:
-                first_row_of_id[identifier].append(row.number)
-        for raw in engine.check(ntriples(chunk, columns, vocabulary, declarations)):
-            finding = _finding(raw, report.file, cells, columns, vocabulary)
-            report.findings.append(finding)
-            if raw.message == DUPLICATE_ID_MESSAGE and finding.row is not None:
-                flagged_duplicates.add(finding.row)
-        report.rows_read += len(chunk)
+
+    def chunks_noting_ids() -> Iterator[list[Row]]:
+        id_header = columns["episode_id"]
+        for chunk in _chunks(table.rows, chunk_size):
+            for row in chunk:
+                identifier = row.cells.get(id_header, "")
+                if identifier:
+                    rows_of_id[identifier].append(row.number)
+            yield chunk
+
+    for rows, findings, placements in map_in_order(job, chunks_noting_ids(), workers):
+        report.findings += findings
+        flagged_duplicates.update(f.row for f in findings if f.message == DUPLICATE_ID_MESSAGE)
+        report.placements.update(placements)
+        report.rows_read += rows
         on_rows(report.rows_read)
     report.findings += _cross_chunk_duplicates(
-        first_row_of_id, flagged_duplicates, report.file, columns, declarations.base
+        rows_of_id, flagged_duplicates, report.file, columns, declarations.base
     )
     report.findings.sort(key=lambda f: (f.row or 0, f.column, f.message))
     return report
 
 
-def validate_rdf(path: Path, engine: Engine, vocabulary: Vocabulary | None = None) -> Report:
+@dataclass
+class _ChunkValidator:
+    """Everything one chunk's validation needs; picklable state, so workers can run it."""
+
+    file: str
+    engine: Engine
+    columns: dict[str, str]
+    vocabulary: Vocabulary
+    declarations: Declarations
+    placer: Placer | None
+
+    def __call__(self, chunk: list[Row]) -> tuple[int, list[Finding], Counter]:
+        cells = {row.number: row.cells for row in chunk}
+        triples = ntriples(chunk, self.columns, self.vocabulary, self.declarations)
+        placements: Counter = Counter()
+        if self.placer is not None:
+            placements.update(
+                self.placer.place_described(triples.subjects[e]).chart_group for e in triples.episodes
+            )
+        findings = [_finding(raw, self.file, cells, self.columns) for raw in self.engine.check(triples)]
+        return len(chunk), findings, placements
+
+
+def validate_rdf(path: Path, engine: Engine, placer: Placer | None = None) -> Report:
     """Validate a Turtle, N-Triples or JSON-LD file that follows the episode model."""
-    from .rdf_input import episodes_in, read_rdf
+    from .rdf_input import read_rdf
 
     chunk = read_rdf(path)
-    report = Report(str(path), rows_read=episodes_in(chunk, str(IERKG.Episode)), engine=engine.name)
-    vocabulary = vocabulary or load_vocabulary()
+    report = Report(str(path), rows_read=len(chunk.episodes), engine=engine.name)
+    if placer is not None:
+        report.placements.update(
+            placer.place_described(chunk.subjects[e]).chart_group for e in chunk.episodes
+        )
     for raw in engine.check(chunk):
         column = PROPERTY_COLUMNS.get(raw.path or "", "")
         value = curie(raw.value) if raw.value and raw.value.startswith(("http://", "https://")) else raw.value
@@ -172,13 +210,7 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def _finding(
-    raw: RawResult,
-    file: str,
-    cells: dict[int, dict[str, str]],
-    columns: dict[str, str],
-    vocabulary: Vocabulary,
-) -> Finding:
+def _finding(raw: RawResult, file: str, cells: dict[int, dict[str, str]], columns: dict[str, str]) -> Finding:
     row = row_of(raw.focus)
     column = PROPERTY_COLUMNS.get(raw.path or "", "")
     if column in ("target_role", "social_scale") and column not in columns:
