@@ -76,10 +76,16 @@ class CompiledEngine(Engine):
         graph = Graph().parse(shapes or shapes_dir() / "episodes.ttl", format="turtle")
         self.core, self.sparql = compile_shapes(graph)
         self.ontology = _ontology(str(release or release_dir()))
-        # Predicates the SPARQL checks read; only these go into the store.
-        self.store_predicates = {RDF_TYPE, SUBCLASS} | {
-            iri for check in self.sparql for iri in _predicates_in(check.query)
-        }
+        # Predicates the SPARQL checks read; only these go into the store, from the data and
+        # from the ontology alike (pySHACL's queries see both).
+        self.store_predicates = {iri for check in self.sparql for iri in _predicates_in(check.query)}
+        if any(_reads_types(check.query) for check in self.sparql):
+            self.store_predicates |= {RDF_TYPE, SUBCLASS}
+        self.ontology_part = "".join(
+            line
+            for line in self.ontology.ntriples.decode("utf-8").splitlines(keepends=True)
+            if line.split(" ", 2)[1:2] and line.split(" ", 2)[1] in self.store_predicates
+        ).encode("utf-8")
 
     def check(self, chunk: Chunk) -> list[RawResult]:
         data = _Subjects(chunk)
@@ -93,19 +99,21 @@ class CompiledEngine(Engine):
 
     def _run_sparql(self, chunk: Chunk, types: _Types) -> list[RawResult]:
         store = pyoxigraph.Store()
-        store.load(input=self.ontology.ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
         wanted = self.store_predicates
-        kept = "".join(
+        parts = [
             f"{subject} {predicate} {obj} .\n"
             for subject, props in chunk.subjects.items()
             for predicate, objects in props.items()
             if predicate in wanted
             for obj in objects
-        )
-        store.load(input=kept.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
+        ]
         for target in {t for check in self.sparql for t in check.target}:
-            focus = "".join(f"{node} <{FOCUS}> <{target}> .\n" for node in types.focus(frozenset([target])))
-            store.load(input=focus.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
+            parts += [f"{node} <{FOCUS}> <{target}> .\n" for node in types.focus(frozenset([target]))]
+        store.load(
+            input=self.ontology_part + "".join(parts).encode("utf-8"),
+            format=pyoxigraph.RdfFormat.N_TRIPLES,
+            lenient=True,
+        )
         results = []
         for check in self.sparql:
             for solution in store.query(check.query):
@@ -194,6 +202,13 @@ def _sparql_check(
     inner = select.replace("$this", "?this")
     query = f"{prefixes}\nSELECT DISTINCT {variables} WHERE {{ {focus} {{ {inner} }} }}"
     return SparqlCheck(query, targets, message, severity)
+
+
+def _reads_types(query: str) -> bool:
+    """Whether a query reads rdf:type (written as `a` or in full) or rdfs:subClassOf."""
+    body = query.split("SELECT", 1)[-1]
+    uses_a = re.search(r"[\s;{]a[\s<?$]", body) is not None
+    return uses_a or any(name in body for name in ("rdf:type", str(RDF.type), "subClassOf"))
 
 
 def _predicates_in(query: str) -> set[str]:
@@ -312,7 +327,6 @@ def _run_core(check: CoreCheck, data: _Subjects, types: _Types) -> list[RawResul
     key = check.path
     path = key[1:-1]
     empty: dict[str, list[str]] = {}
-    values = {node: props.get(node, empty).get(key, ()) for node in focus}
     results = []
 
     def result(node: str, value: str | None) -> None:
@@ -327,34 +341,47 @@ def _run_core(check: CoreCheck, data: _Subjects, types: _Types) -> list[RawResul
             )
         )
 
-    if check.component == "sh:minCount":
+    component = check.component
+    if component == "sh:minCount" or component == "sh:maxCount":
+        bound = int(check.argument)
+        too_few = component == "sh:minCount"
         for node in focus:
-            if len(values.get(node, ())) < int(check.argument):
+            count = len(props.get(node, empty).get(key, ()))
+            if (count < bound) if too_few else (count > bound):
                 result(node, None)
-    elif check.component == "sh:maxCount":
-        for node in focus:
-            if len(values.get(node, ())) > int(check.argument):
-                result(node, None)
-    elif check.component == "sh:class":
-        for node in focus:
-            for value in values.get(node, ()):
-                if not types.is_instance(value, check.argument):
-                    result(node, value)
-    elif check.component == "sh:datatype":
-        valid = _VALIDATORS.get(check.argument, lambda _text: True)
-        for node in focus:
-            for value in values.get(node, ()):
-                literal = _literal(value)
-                if literal is None or literal[1] != check.argument or not valid(literal[0]):
-                    result(node, value)
-    elif check.component == "sh:lessThanOrEquals":
+        return results
+    if component == "sh:lessThanOrEquals":
         other_key = f"<{check.argument}>"
-        others = {node: props.get(node, empty).get(other_key, ()) for node in focus}
         for node in focus:
-            for value in values.get(node, ()):
-                for other in others.get(node, ()):
+            node_props = props.get(node, empty)
+            for value in node_props.get(key, ()):
+                for other in node_props.get(other_key, ()):
                     if _less_or_equal(value, other) is not True:
                         result(node, value)
+        return results
+    # sh:class and sh:datatype judge each value on its own: coded datasets repeat a few values
+    # (codes, ratings) many times, so each distinct value is judged once.
+    if component == "sh:class":
+        cls = check.argument
+
+        def judge(value: str) -> bool:
+            return types.is_instance(value, cls)
+    else:
+        valid = _VALIDATORS.get(check.argument, lambda _text: True)
+        datatype = check.argument
+
+        def judge(value: str) -> bool:
+            literal = _literal(value)
+            return literal is not None and literal[1] == datatype and valid(literal[0])
+
+    verdicts: dict[str, bool] = {}
+    for node in focus:
+        for value in props.get(node, empty).get(key, ()):
+            verdict = verdicts.get(value)
+            if verdict is None:
+                verdict = verdicts[value] = judge(value)
+            if not verdict:
+                result(node, value)
     return results
 
 
