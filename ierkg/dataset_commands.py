@@ -23,11 +23,17 @@ REPORTS = ("human", "table", "json", "turtle", "html", "csv")
 def add_parsers(commands) -> None:
     _add_validate(commands)
     _add_classify(commands)
+    _add_codebook(commands)
+    _add_agreement(commands)
 
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", type=Path, metavar="DATA", help="CSV, TSV or XLSX file (validate also reads RDF)")
-    parser.add_argument("--map", type=Path, metavar="FILE", help="CSVW column map: your headers -> ierkg columns")
+    parser.add_argument(
+        "data", type=Path, metavar="DATA", help="CSV, TSV or XLSX file (validate also reads RDF)"
+    )
+    parser.add_argument(
+        "--map", type=Path, metavar="FILE", help="CSVW column map: your headers -> ierkg columns"
+    )
     parser.add_argument("--sheet", metavar="NAME", help="the XLSX worksheet to read (default: the first)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
 
@@ -40,8 +46,12 @@ def _add_validate(commands) -> None:
         "0 no violations (warnings and notes allowed), 1 violations, 2 the file cannot be used.",
     )
     _data_options(parser)
-    parser.add_argument("--scale", metavar="MIN-MAX", help="the affect rating scale, e.g. 1-7 (else from --map)")
-    parser.add_argument("--engine", choices=ENGINES, default="compiled", help="compiled (fast, default) or pyshacl")
+    parser.add_argument(
+        "--scale", metavar="MIN-MAX", help="the affect rating scale, e.g. 1-7 (else from --map)"
+    )
+    parser.add_argument(
+        "--engine", choices=ENGINES, default="compiled", help="compiled (fast, default) or pyshacl"
+    )
     parser.add_argument("--report", choices=REPORTS, default="human", help="report format (default: human)")
     parser.add_argument("--out", type=Path, metavar="FILE", help="write the report here instead of stdout")
     parser.set_defaults(run=run_validate)
@@ -60,6 +70,82 @@ def _add_classify(commands) -> None:
     parser.set_defaults(run=run_classify)
 
 
+def _add_codebook(commands) -> None:
+    parser = commands.add_parser(
+        "codebook",
+        help="write the coder's manual generated from the ontology",
+        description="Every coded column, its allowed codes with definitions, examples and sources, "
+        "and the decision rules (interpersonal? regulation or modulation? which cell?).",
+    )
+    parser.add_argument("--format", choices=("md", "html"), default="md", help="Markdown (default) or HTML")
+    parser.add_argument(
+        "-o", "--output", "--out", dest="out", type=Path, metavar="FILE", help="write here, not stdout"
+    )
+    parser.add_argument(
+        "--release", type=Path, metavar="DIR", help="release folder (default: the packaged one)"
+    )
+    parser.set_defaults(run=run_codebook)
+
+
+def _add_agreement(commands) -> None:
+    parser = commands.add_parser(
+        "agreement",
+        help="compare two or more coders' codings of the same episodes",
+        description="Match episodes by episode_id and give, per coded column, percent agreement, "
+        "Cohen's kappa (two coders) and Krippendorff's alpha (nominal), and every disagreement by row.",
+    )
+    parser.add_argument(
+        "files", type=Path, nargs="+", metavar="FILE", help="one coded file per coder (2 or more)"
+    )
+    parser.add_argument("--map", type=Path, metavar="FILE", help="CSVW column map applied to every file")
+    parser.add_argument("--sheet", metavar="NAME", help="the XLSX worksheet to read in every workbook")
+    parser.add_argument("--columns", metavar="A,B,...", help="compare only these columns")
+    parser.add_argument("--format", choices=("text", "json", "csv"), default="text", help="output format")
+    parser.add_argument("--out", type=Path, metavar="FILE", help="write the figures here instead of stdout")
+    parser.add_argument(
+        "--disagreements", type=Path, metavar="FILE", help="also write every disagreement as CSV"
+    )
+    parser.set_defaults(run=run_agreement)
+
+
+def run_codebook(args: argparse.Namespace) -> int:
+    from .datasets.codebook import build_codebook
+    from .datasets.codebook_render import render
+
+    text = render(build_codebook(args.release), args.format)
+    _emit(text, args.out)
+    return EXIT_OK
+
+
+def run_agreement(args: argparse.Namespace) -> int:
+    from .datasets import agreement
+    from .datasets.columns import load_column_map
+
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    result = agreement.compare_coders(
+        args.files,
+        column_map=load_column_map(args.map) if args.map else None,
+        sheet=args.sheet,
+        columns=columns,
+    )
+    renderers = {
+        "text": agreement.render_text,
+        "json": agreement.render_json,
+        "csv": agreement.render_statistics_csv,
+    }
+    _emit(renderers[args.format](result), args.out)
+    if args.disagreements:
+        _write(args.disagreements, lambda stream: stream.write(agreement.render_disagreements_csv(result)))
+    return EXIT_OK
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out:
+        _write(out, lambda stream: stream.write(text))
+    else:
+        sys.stdout.write(text)
+
+
 def run_validate(args: argparse.Namespace) -> int:
     from .datasets.classify import Placer, chart_counts
     from .datasets.columns import load_column_map, parse_scale
@@ -76,7 +162,13 @@ def run_validate(args: argparse.Namespace) -> int:
         report = validate_rdf(args.data, engine, placer=Placer())
     else:
         report = validate_table(
-            args.data, engine, column_map, scale=scale, sheet=args.sheet, on_rows=progress.update, placer=Placer()
+            args.data,
+            engine,
+            column_map,
+            scale=scale,
+            sheet=args.sheet,
+            on_rows=progress.update,
+            placer=Placer(),
         )
     progress.finish(report.rows_read)
     text = render(report, args.report, cells=chart_counts(report.placements))
@@ -99,10 +191,7 @@ def run_classify(args: argparse.Namespace) -> int:
     run = lambda stream: classify_table(  # noqa: E731 - the same call for a file and for stdout
         args.data, stream, column_map, sheet=args.sheet, on_rows=progress.update
     )
-    if args.out:
-        summary = _write(args.out, run)
-    else:
-        summary = run(sys.stdout)
+    summary = _write(args.out, run) if args.out else run(sys.stdout)
     progress.finish(summary.rows)
     if not args.quiet:
         counts = ", ".join(f"{label} {n}" for label, n in chart_counts(summary.groups).items() if n)
@@ -123,8 +212,9 @@ def _engine(name: str):
 def _summary(report) -> str:
     counts = report.counts()
     return (
-        f"{report.rows_read} rows read = {report.rows_valid} valid + {report.rows_with_problems} with problems "
-        f"({counts['Violation']} violations, {counts['Warning']} warnings, {counts['Info']} notes)"
+        f"{report.rows_read} rows read = {report.rows_valid} valid + {report.rows_with_problems} "
+        f"with problems ({counts['Violation']} violations, {counts['Warning']} warnings, "
+        f"{counts['Info']} notes)"
     )
 
 
@@ -140,8 +230,15 @@ def _write(path: Path, produce: Callable):
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             result = produce(stream)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a report is not
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return result
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
