@@ -532,3 +532,20 @@ def test_score_text():
     assert [
         score_text(v) for v in (None, 12, Fraction(10, 3), Fraction(7, 2), Fraction(8, 2), Fraction(1, 8))
     ] == ["", "12", "3.3333", "3.5", "4", "0.125"]
+
+
+def test_eros_factors_cannot_hold_more_items_than_their_subscale(tmp_path):
+    rows = [
+        ["scale", "item", "minimum", "maximum", "rule"],
+        *[["intrinsic affect-improving", n, 1, 5, "mean"] for n in range(1, 7)],
+        *[["intrinsic affect-worsening", n, 1, 5, "mean"] for n in range(7, 12)],
+    ]
+    with pytest.raises(
+        DatasetError, match="EROS intrinsic subscale has 10 items, but the key gives its parts 11"
+    ):
+        read_key_file(write_csv(tmp_path / "key.csv", rows), load_instrument("eros"))
+
+
+def test_unknown_engine_is_refused(tmp_path):
+    with pytest.raises(IerkgError, match="unknown engine 'fast'"):
+        score_table(irq_file(tmp_path, ["p01", 30, *[1] * 16]), "irq", engine="fast")
