@@ -23,6 +23,7 @@ REPORTS = ("human", "table", "json", "turtle", "html", "csv")
 def add_parsers(commands) -> None:
     _add_validate(commands)
     _add_classify(commands)
+    _add_score(commands)
     _add_codebook(commands)
     _add_agreement(commands)
 
@@ -70,6 +71,35 @@ def _add_classify(commands) -> None:
     parser.set_defaults(run=run_classify)
 
 
+def _add_score(commands) -> None:
+    parser = commands.add_parser(
+        "score",
+        help="check questionnaire responses and write subscale scores",
+        description="Check item ranges and completeness (shapes/instruments.ttl), then write one row per "
+        "respondent with a score per subscale. The IRQ key ships with ierkg (it is published); the IERQ "
+        "and EROS need --key FILE (docs/scoring.md). Exit status: 0 no violations, 1 violations (scores "
+        "are still written for complete subscales), 2 unusable input.",
+    )
+    parser.add_argument("data", type=Path, metavar="DATA", help="CSV, TSV or XLSX, one row per respondent")
+    parser.add_argument("--instrument", required=True, choices=("irq", "ierq", "eros"))
+    parser.add_argument("--key", type=Path, metavar="FILE", help="scoring key file (IERQ, EROS)")
+    parser.add_argument(
+        "--prefix", metavar="TEXT", help="item column prefix (default: the instrument, e.g. irq_)"
+    )
+    parser.add_argument("--id-column", default="respondent_id", metavar="NAME", help="default: respondent_id")
+    parser.add_argument("--sheet", metavar="NAME", help="the XLSX worksheet to read (default: the first)")
+    parser.add_argument("--engine", choices=ENGINES, default="compiled", help="compiled (default) or pyshacl")
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="write the scores CSV here instead of stdout"
+    )
+    parser.add_argument("--findings", type=Path, metavar="FILE", help="write the check results here")
+    parser.add_argument(
+        "--report", choices=REPORTS, default="human", help="format of --findings (default: human)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    parser.set_defaults(run=run_score)
+
+
 def _add_codebook(commands) -> None:
     parser = commands.add_parser(
         "codebook",
@@ -106,6 +136,40 @@ def _add_agreement(commands) -> None:
         "--disagreements", type=Path, metavar="FILE", help="also write every disagreement as CSV"
     )
     parser.set_defaults(run=run_agreement)
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from .datasets.reports import render
+    from .datasets.scoring import render_scores_csv, score_table
+
+    result = score_table(
+        args.data,
+        args.instrument,
+        key_file=args.key,
+        prefix=args.prefix,
+        id_column=args.id_column,
+        sheet=args.sheet,
+        engine=args.engine,
+    )
+    _emit(render_scores_csv(result), args.out)
+    report = result.report
+    if args.findings:
+        _write(args.findings, lambda stream: stream.write(render(report, args.report)))
+    elif report.findings:
+        # Problems are never silent: without --findings they go to stderr, one per line.
+        for finding in report.findings:
+            print(
+                f"{finding.location()}: {finding.severity}: {finding.message} ('{finding.value}')",
+                file=sys.stderr,
+            )
+    if not args.quiet:
+        counts = report.counts()
+        print(
+            f"{len(result.rows)} respondents scored; {counts['Violation']} violations, "
+            f"{counts['Warning']} warnings",
+            file=sys.stderr,
+        )
+    return EXIT_OK if report.conforms else EXIT_PROBLEMS
 
 
 def run_codebook(args: argparse.Namespace) -> int:
