@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from .errors import IerkgError
+
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # the data was read, and breaks rules (validate) or disagrees (none yet)
 
@@ -55,6 +57,12 @@ def _add_validate(commands) -> None:
     )
     parser.add_argument("--report", choices=REPORTS, default="human", help="report format (default: human)")
     parser.add_argument("--out", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes checking chunks in parallel (default: one per core, max 4)",
+    )
     parser.set_defaults(run=run_validate)
 
 
@@ -213,6 +221,7 @@ def _emit(text: str, out: Path | None) -> None:
 def run_validate(args: argparse.Namespace) -> int:
     from .datasets.classify import Placer, chart_counts
     from .datasets.columns import load_column_map, parse_scale
+    from .datasets.parallel import default_workers
     from .datasets.rdf_input import is_rdf
     from .datasets.reports import render
     from .datasets.validation import validate_rdf, validate_table
@@ -220,6 +229,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
     column_map = load_column_map(args.map) if args.map else None
     scale = parse_scale(args.scale) if args.scale else None
+    if args.workers is not None and not 1 <= args.workers <= 64:
+        raise IerkgError(f"--workers must be between 1 and 64, not {args.workers}")
     engine = _engine(args.engine)
     progress = Progress("validating", quiet=args.quiet)
     if is_rdf(args.data):
@@ -233,6 +244,7 @@ def run_validate(args: argparse.Namespace) -> int:
             sheet=args.sheet,
             on_rows=progress.update,
             placer=Placer(),
+            workers=args.workers if args.workers is not None else default_workers(),
         )
     progress.finish(report.rows_read)
     text = render(report, args.report, cells=chart_counts(report.placements))
@@ -284,8 +296,6 @@ def _summary(report) -> str:
 
 def _write(path: Path, produce: Callable):
     """Write a file whole or not at all: a failure never leaves half a report behind."""
-    from .errors import IerkgError
-
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".part")
