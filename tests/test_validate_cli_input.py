@@ -1,0 +1,102 @@
+"""`ierkg validate` on unusable files: exit status 2 and the place (file:row:column) on stderr.
+
+Written against the documented behaviour (0 no violations, 1 violations, 2 the file cannot be
+used; never a traceback), running the real command line in a child process.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from .conftest import run_ierkg
+
+HEADER = "episode_id,regulator_id,target_ids,interaction_mode,goal,means,process\n"
+ROW = "e1,ann,ann,live,improve,alone,unknown\n"
+GOLD = Path(__file__).resolve().parent / "data" / "gold"
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def xlsx(path: Path) -> Path:
+    book = Workbook()
+    book.active.title = "Coding"
+    book.active.append(HEADER.strip().split(","))
+    book.save(path)
+    return path
+
+
+# name -> (how to make the file, extra arguments, where the error must point, relative to the file)
+UNUSABLE = {
+    "not UTF-8": (
+        lambda d: write(d / "latin1.csv", (HEADER + ROW).encode() + "e2,Jürgen,ann\n".encode("latin-1")),
+        [],
+        ":3",
+    ),
+    "too many cells": (lambda d: write(d / "ragged.csv", HEADER + ROW + ROW.strip() + ",extra\n"), [], ":3"),
+    "too few cells": (lambda d: write(d / "short.csv", HEADER + ROW + ROW + "e3,ann\n"), [], ":4"),
+    "empty file": (lambda d: write(d / "empty.csv", b""), [], ":1"),
+    "column named twice": (
+        lambda d: write(d / "twice.csv", "episode_id,goal,goal\ne1,improve,none\n"),
+        [],
+        ":1:C",
+    ),
+    "required column missing": (
+        lambda d: write(d / "no-means.csv", "episode_id,goal\ne1,improve\n"),
+        [],
+        ":1",
+    ),
+    "sheet not in the workbook": (lambda d: xlsx(d / "study.xlsx"), ["--sheet", "Codes"], ""),
+    "workbook not a zip": (lambda d: write(d / "renamed.xlsx", HEADER + ROW), [], ""),
+}
+
+
+@pytest.mark.parametrize("case", list(UNUSABLE), ids=list(UNUSABLE))
+def test_an_unusable_file_exits_2_and_says_where(case: str, tmp_path: Path):
+    make, arguments, where = UNUSABLE[case]
+    path = make(tmp_path)
+    result = run_ierkg("validate", str(path), *arguments)
+    assert result.returncode == 2, result.stderr
+    assert f"{path}{where}: " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_column_map_that_is_not_json_exits_2_with_line_and_column(tmp_path: Path):
+    data = write(tmp_path / "data.csv", HEADER + ROW)
+    column_map = write(
+        tmp_path / "map.json", '{\n  "tableSchema": {\n    "columns": [\n      {"name": "goal",}\n'
+    )
+    result = run_ierkg("validate", str(data), "--map", str(column_map))
+    assert result.returncode == 2, result.stderr
+    assert f"{column_map}:4:23: " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_column_map_naming_an_unknown_column_exits_2(tmp_path: Path):
+    data = write(tmp_path / "data.csv", HEADER + ROW)
+    column_map = write(tmp_path / "map.json", json.dumps({"tableSchema": {"columns": [{"name": "mood"}]}}))
+    result = run_ierkg("validate", str(data), "--map", str(column_map))
+    assert result.returncode == 2, result.stderr
+    assert "'mood' is not an ierkg column" in result.stderr
+
+
+def test_a_header_with_no_rows_conforms(tmp_path: Path):
+    result = run_ierkg("validate", str(write(tmp_path / "header-only.csv", HEADER)), "--quiet")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_byte_order_mark_is_read(tmp_path: Path):
+    path = write(tmp_path / "bom.csv", b"\xef\xbb\xbf" + (HEADER + ROW).encode())
+    result = run_ierkg("validate", str(path), "--quiet")
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_gold_file_has_violations(tmp_path: Path):
+    result = run_ierkg("validate", str(GOLD / "gold.csv"), "--map", str(GOLD / "gold-map.json"), "--quiet")
+    assert result.returncode == 1, result.stderr
