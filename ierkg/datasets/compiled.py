@@ -91,8 +91,15 @@ class CompiledEngine(Engine):
         data = _Subjects(chunk)
         types = _Types(self.ontology, data)
         results: list[RawResult] = []
+        empty: dict[str, list[str]] = {}
+        described: dict[frozenset[str], list[tuple[str, dict[str, list[str]]]]] = {}
         for check in self.core:
-            results += _run_core(check, data, types)
+            nodes = described.get(check.target)
+            if nodes is None:  # each focus node's description, looked up once for all its checks
+                nodes = described[check.target] = [
+                    (node, data.props.get(node, empty)) for node in types.focus(check.target)
+                ]
+            results += _run_core(check, nodes, types)
         if self.sparql:
             results += self._run_sparql(chunk, types)
         return results
@@ -321,12 +328,11 @@ class _Types:
 # --- running core checks ------------------------------------------------------------------------
 
 
-def _run_core(check: CoreCheck, data: _Subjects, types: _Types) -> list[RawResult]:
-    focus = types.focus(check.target)
-    props = data.props
+def _run_core(
+    check: CoreCheck, nodes: list[tuple[str, dict[str, list[str]]]], types: _Types
+) -> list[RawResult]:
     key = check.path
     path = key[1:-1]
-    empty: dict[str, list[str]] = {}
     results = []
 
     def result(node: str, value: str | None) -> None:
@@ -345,17 +351,16 @@ def _run_core(check: CoreCheck, data: _Subjects, types: _Types) -> list[RawResul
     if component == "sh:minCount" or component == "sh:maxCount":
         bound = int(check.argument)
         too_few = component == "sh:minCount"
-        for node in focus:
-            count = len(props.get(node, empty).get(key, ()))
+        for node, props in nodes:
+            count = len(props.get(key, ()))
             if (count < bound) if too_few else (count > bound):
                 result(node, None)
         return results
     if component == "sh:lessThanOrEquals":
         other_key = f"<{check.argument}>"
-        for node in focus:
-            node_props = props.get(node, empty)
-            for value in node_props.get(key, ()):
-                for other in node_props.get(other_key, ()):
+        for node, props in nodes:
+            for value in props.get(key, ()):
+                for other in props.get(other_key, ()):
                     if _less_or_equal(value, other) is not True:
                         result(node, value)
         return results
@@ -375,8 +380,8 @@ def _run_core(check: CoreCheck, data: _Subjects, types: _Types) -> list[RawResul
             return literal is not None and literal[1] == datatype and valid(literal[0])
 
     verdicts: dict[str, bool] = {}
-    for node in focus:
-        for value in props.get(node, empty).get(key, ()):
+    for node, props in nodes:
+        for value in props.get(key, ()):
             verdict = verdicts.get(value)
             if verdict is None:
                 verdict = verdicts[value] = judge(value)

@@ -220,6 +220,8 @@ def _number(text: str) -> str:
 
 
 def _split(text: str) -> list[str]:
+    if ";" not in text:
+        return [text] if text else []  # the usual case: one id or code (cells come stripped)
     return [part.strip() for part in text.split(";") if part.strip()]
 
 

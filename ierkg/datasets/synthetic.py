@@ -1,7 +1,9 @@
 """Generated coded datasets, for benchmarks and differential tests (deterministic per seed).
 
-Rows are plausible codings of the episode model; with ``defect_rate`` > 0 some rows carry one
-defect of a known kind (an unknown code, a blank required cell, a rating off the scale ...).
+Rows are plausible codings of the episode model: mode, means and target agree as a careful
+coder would code them, except for a share ``slip_rate`` of rows coded independently (which
+draws the shapes' warnings). With ``defect_rate`` > 0 some rows carry one defect of a known kind
+(an unknown code, a blank required cell, a rating off the scale ...).
 """
 
 from __future__ import annotations
@@ -51,14 +53,21 @@ DEFECTS = [
 ]
 
 
-def rows(count: int, seed: int = 7, defect_rate: float = 0.0) -> Iterator[dict[str, str]]:
+def rows(
+    count: int, seed: int = 7, defect_rate: float = 0.0, slip_rate: float = 0.05
+) -> Iterator[dict[str, str]]:
     rng = random.Random(seed)
     start = datetime(2024, 1, 1, 9, 0, 0)
     for number in range(count):
         regulator = f"p{rng.randrange(count // 4 + 2)}"
         other = f"p{rng.randrange(count // 4 + 2)}"
         means = rng.choice(MEANS)
-        target = regulator if means == "recruit_partner" or rng.random() < 0.3 else other
+        if rng.random() < slip_rate:  # coded without regard to how the dimensions fit together
+            mode = rng.choice(MODES)
+            target = regulator if means == "recruit_partner" or rng.random() < 0.3 else other
+        else:
+            mode = "live" if means != "alone" else rng.choice(["alone", "imagined", "live"])
+            target = other if means == "act_on_partner" else regulator
         process = rng.choice(PROCESSES)
         began = start + timedelta(minutes=rng.randrange(500_000))
         row = {
@@ -66,7 +75,7 @@ def rows(count: int, seed: int = 7, defect_rate: float = 0.0) -> Iterator[dict[s
             "interaction_id": f"i{number // 2}",
             "regulator_id": regulator,
             "target_ids": target if rng.random() < 0.9 else f"{target};{other}x",
-            "interaction_mode": rng.choice(MODES),
+            "interaction_mode": mode,
             "goal": rng.choice(GOALS),
             "means": means,
             "process": process,
@@ -90,9 +99,11 @@ def rows(count: int, seed: int = 7, defect_rate: float = 0.0) -> Iterator[dict[s
         yield row
 
 
-def write_csv(path: Path, count: int, seed: int = 7, defect_rate: float = 0.0) -> Path:
+def write_csv(
+    path: Path, count: int, seed: int = 7, defect_rate: float = 0.0, slip_rate: float = 0.05
+) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=HEADER)
         writer.writeheader()
-        writer.writerows(rows(count, seed, defect_rate))
+        writer.writerows(rows(count, seed, defect_rate, slip_rate))
     return path
