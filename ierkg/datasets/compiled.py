@@ -126,7 +126,9 @@ class CompiledEngine(Engine):
             for solution in store.query(check.query):
                 path = _value(solution["path"])
                 focus = _value(solution["this"])
-                value = _value(solution["value"])
+                value = _as_written(
+                    solution["value"], chunk.subjects.get(f"<{focus}>", {}).get(f"<{path}>", ())
+                )
                 results.append(
                     RawResult(
                         focus=focus,
@@ -164,7 +166,7 @@ def compile_shapes(shapes: Graph) -> tuple[list[CoreCheck], list[SparqlCheck]]:
             )
         severity = _severity(shapes, shape, "Violation")
         for property_shape in shapes.objects(shape, SH.property):
-            core += _core_checks(shapes, property_shape, targets, severity)
+            core += _core_checks(shapes, property_shape, targets)
         for constraint in shapes.objects(shape, SH.sparql):
             sparql.append(_sparql_check(shapes, constraint, targets, severity, prefixes))
     return core, sparql
@@ -175,12 +177,12 @@ def _severity(shapes: Graph, shape, default: str) -> str:
     return str(value).rsplit("#", 1)[-1] if value is not None else default
 
 
-def _core_checks(shapes: Graph, shape, targets: frozenset[str], inherited: str) -> list[CoreCheck]:
+def _core_checks(shapes: Graph, shape, targets: frozenset[str]) -> list[CoreCheck]:
     path = shapes.value(shape, SH.path)
     if not isinstance(path, URIRef):
         raise IerkgError(f"the compiled engine supports only simple property paths, not {path}")
     message = str(shapes.value(shape, SH.message))
-    severity = _severity(shapes, shape, inherited)
+    severity = _severity(shapes, shape, "Violation")  # SHACL: not inherited from the node shape
     checks = []
     for predicate, argument in shapes.predicate_objects(shape):
         if predicate in (SH.path, SH.message, SH.severity, SH.name, SH.description):
@@ -458,6 +460,24 @@ def _less_or_equal(left: str, right: str) -> bool | None:
     if a[1] == b[1] == f"{XSD}string":
         return a[0] <= b[0]
     return None
+
+
+def _as_written(term, written: list[str] | tuple) -> str | None:
+    """A result's value in the data's own lexical form: the store keeps numbers canonically."""
+    if not isinstance(term, pyoxigraph.Literal):
+        return _value(term)
+    for candidate in written:
+        literal = _literal(candidate)
+        if literal is not None and literal[1] == term.datatype.value and _same_value(literal[0], term.value):
+            return literal[0]
+    return term.value
+
+
+def _same_value(lexical: str, canonical: str) -> bool:
+    if lexical == canonical:
+        return True
+    left, right = _decimal_or_none(lexical), _decimal_or_none(canonical)
+    return left is not None and left == right
 
 
 def _value(term) -> str | None:

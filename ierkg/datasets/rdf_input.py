@@ -13,10 +13,11 @@ from pathlib import Path
 import pyoxigraph
 
 from ..namespaces import IERKG
-from .episodes import RDF_TYPE, Chunk, Triple, subjects_of
+from .episodes import RDF_TYPE, Chunk, Subjects, Triple, subjects_of
 from .tables import DatasetError
 
 RDF_TYPE_TERM = f"<{RDF_TYPE}>"
+SUBCLASS_TERM = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 EPISODE_CLASS = IERKG.Episode
 FORMATS = {
     ".ttl": pyoxigraph.RdfFormat.TURTLE,
@@ -53,9 +54,27 @@ def read_rdf(path: Path) -> Chunk:
     except SyntaxError as exc:
         raise DatasetError(path, _reason(exc), row=exc.lineno, column=_column(exc)) from None
     subjects = subjects_of(triples)
-    episode = f"<{EPISODE_CLASS}>"
-    episodes = sorted(s for s, props in subjects.items() if episode in props.get(RDF_TYPE_TERM, ()))
+    kinds = _episode_classes(subjects)
+    episodes = sorted(s for s, props in subjects.items() if kinds.intersection(props.get(RDF_TYPE_TERM, ())))
     return Chunk(subjects, episodes)
+
+
+def _episode_classes(subjects: Subjects) -> set[str]:
+    """Episode and every subclass of it, in the ontology or declared by the data (as terms)."""
+    from ..framework_rules import load_rules
+
+    parents: dict[str, set[str]] = {c: set(s) for c, s in load_rules().superclasses.items()}
+    for subject, props in subjects.items():
+        for parent in props.get(SUBCLASS_TERM, ()):
+            parents.setdefault(subject[1:-1], set()).add(parent[1:-1])
+
+    def is_episode_class(cls: str, seen: set[str]) -> bool:
+        if cls == str(EPISODE_CLASS):
+            return True
+        seen.add(cls)
+        return any(is_episode_class(p, seen) for p in parents.get(cls, ()) if p not in seen)
+
+    return {f"<{c}>" for c in [str(EPISODE_CLASS), *parents] if is_episode_class(c, set())}
 
 
 def _reason(exc: SyntaxError) -> str:

@@ -101,11 +101,10 @@ def _open_delimited(path: Path, delimiter: str | None) -> Table:
     def rows() -> Iterator[Row]:
         reader = csv.reader(_with_first(first, lines), delimiter=delimiter, strict=True)
         next(reader)  # the header
-        line_before = 1
         try:
-            for cells in reader:
-                number = line_before + 1  # the row starts on the line after the previous one
-                line_before = reader.line_num
+            # Numbered as a spreadsheet shows them: one row per record, even when a quoted cell
+            # spans lines, and blank lines count as (empty) rows.
+            for number, cells in enumerate(reader, start=2):
                 if not any(cell.strip() for cell in cells):
                     continue  # blank lines separate nothing and hold no episode
                 if len(cells) != len(header):
@@ -117,7 +116,15 @@ def _open_delimited(path: Path, delimiter: str | None) -> Table:
                     )
                 yield Row(number, {name: cell.strip() for name, cell in zip(header, cells, strict=True)})
         except csv.Error as exc:
-            raise DatasetError(path, f"malformed row: {exc}", row=reader.line_num) from None
+            reason = str(exc)
+            if "field larger than field limit" in reason:
+                reason = (
+                    f"a cell is longer than {csv.field_size_limit():,} characters; usually a quote "
+                    "opened in a cell and never closed, which swallows the rows after it"
+                )
+            raise DatasetError(
+                path, f"malformed row (line {reader.line_num}): {reason}", row=reader.line_num
+            ) from None
 
     return Table(path, header, rows())
 

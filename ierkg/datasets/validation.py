@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -230,6 +230,8 @@ def _finding(raw: RawResult, file: str, cells: dict[int, dict[str, str]], column
 
 def _shown_value(raw: RawResult, row: int | None, header: str, cells: dict[int, dict[str, str]]) -> str:
     """The value as the coder wrote it: the code itself, else the cell, else the RDF value."""
+    if raw.value == raw.focus:
+        raw = replace(raw, value=None)  # the episode itself, not a value anyone wrote
     if raw.value:
         unknown = unknown_code(raw.value)
         if unknown:
