@@ -121,7 +121,7 @@ def test_build_from_a_missing_folder_exits_2(tmp_path):
 
 
 def test_planned_subcommands_say_they_are_not_available_yet():
-    for command in ("serve", "query", "validate", "classify", "load", "ingest"):
+    for command in ("serve", "query", "load", "ingest"):
         result = run_ierkg(command, "--anything", "data.csv")
         assert result.returncode == 2, command
         assert "is not available in ierkg" in result.stderr and "Traceback" not in result.stderr
