@@ -87,6 +87,7 @@ class Placer:
 
     rules: FrameworkRules = field(default_factory=load_rules)
     _memo: dict[frozenset, Placement] = field(default_factory=dict, repr=False)
+    _by_terms: dict[tuple, Placement] = field(default_factory=dict, repr=False)
 
     def place(self, values: dict[str, str]) -> Placement:
         key = frozenset(values.items())
@@ -105,13 +106,20 @@ class Placer:
 
     def place_described(self, props: dict[str, list[str]]) -> Placement:
         """The placement of one episode, from its description (predicate -> N-Triples terms)."""
-        values = {}
-        for predicate in _DIMENSION_TERMS:
-            objects = props.get(predicate)
-            # Two values of one functional dimension, or an unknown code, decide nothing.
-            if objects and len(objects) == 1 and not objects[0].startswith(_UNKNOWN_TERM):
-                values[predicate[1:-1]] = objects[0][1:-1]
-        return self.place(values)
+        key = tuple(_single(props.get(predicate)) for predicate in _DIMENSION_TERMS)
+        placement = self._by_terms.get(key)
+        if placement is None:
+            values = {p[1:-1]: term[1:-1] for p, term in zip(_DIMENSION_TERMS, key, strict=True) if term}
+            placement = self._by_terms[key] = self.place(values)
+        return placement
+
+
+def _single(objects: list[str] | None) -> str | None:
+    """The one known value of a dimension; two values of a functional one, or an unknown code,
+    decide nothing."""
+    if objects and len(objects) == 1 and not objects[0].startswith(_UNKNOWN_TERM):
+        return objects[0]
+    return None
 
 
 def chart_counts(groups: Counter) -> dict[str, int]:
