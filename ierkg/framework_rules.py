@@ -2,7 +2,10 @@
 
 Every ``owl:equivalentClass`` definition in the release becomes an expression tree
 (intersection, union, complement, named class, ``hasValue``, ``someValuesFrom`` a ``oneOf``).
-An episode is evaluated in three-valued (Kleene) logic: a restriction on a dimension the row
+A coded mechanism places the episode in its type's cell (the ``owl:allValuesFrom``
+restriction on ``ierkg:isMechanismOf``) and so supplies the values that cell's definition
+requires; codes that contradict them leave the episode unplaced. An episode is evaluated in
+three-valued (Kleene) logic: a restriction on a dimension the row
 leaves blank is *unknown*, as it is for HermiT in the open world, and a class is assigned only
 when its definition is proven *true*. Each dimension property is functional with pairwise
 different values (DESIGN.md "Modelling"), so a coded value other than the required one makes a
@@ -38,6 +41,7 @@ DIMENSIONS = (
     str(IERKG.means),
     str(IERKG.processType),
 )
+MECHANISM = str(IERKG.mechanism)  # names a mechanism, whose type places the episode in one cell
 
 
 class UnsupportedDefinition(IerkgError):
@@ -52,6 +56,8 @@ class FrameworkRules:
     definitions: dict[str, Expression]
     superclasses: dict[str, set[str]]  # class -> every named superclass, from the release
     labels: dict[str, str] = field(default_factory=dict)
+    # mechanism individual -> the cell its type restricts the episodes it is the mechanism of to
+    mechanism_cells: dict[str, str] = field(default_factory=dict)
     # Coded datasets repeat a few dozen combinations; each is worked out once.
     _memo: dict[tuple, frozenset[str]] = field(default_factory=dict, repr=False)
 
@@ -65,8 +71,42 @@ class FrameworkRules:
         key = tuple(sorted(values.items()))
         members = self._memo.get(key)
         if members is None:
-            members = self._memo[key] = _Evaluation(self, dict(key)).members()
+            values = dict(key)
+            asserted = self.mechanism_cells.get(values.pop(MECHANISM, ""))
+            if asserted is not None:
+                # The mechanism's cell holds, and with it every value its definition requires.
+                implied = self.required_values(asserted)
+                if any(values.get(p, v) != v for p, v in implied.items()):
+                    members = self._memo[key] = frozenset([self.root])  # contradictory codes
+                    return members
+                values.update(implied)
+            members = self._memo[key] = _Evaluation(self, values).members()
         return members
+
+    def required_values(self, cls: str) -> dict[str, str]:
+        """The dimension values a class's definition requires outright (through intersections)."""
+        required: dict[str, str] = {}
+        todo = [self.definitions.get(cls)]
+        while todo:
+            expression = todo.pop()
+            if expression is None:
+                continue
+            if expression[0] == "and":
+                todo += list(expression[1])
+            elif expression[0] == "class":
+                todo.append(self.definitions.get(expression[1]))
+            elif expression[0] == "value" and len(expression[2]) == 1:
+                required[expression[1]] = next(iter(expression[2]))
+        return required
+
+    def conflicts(self, values: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+        """Dimensions whose coded value the coded mechanism's cell rules out: (coded, required)."""
+        cell = self.mechanism_cells.get(values.get(MECHANISM, ""))
+        if cell is None:
+            return {}
+        return {
+            p: (values[p], v) for p, v in self.required_values(cell).items() if p in values and values[p] != v
+        }
 
     def most_specific(self, classes: frozenset[str]) -> list[str]:
         """The classes in ``classes`` that no other member of ``classes`` is a subclass of."""
@@ -113,7 +153,21 @@ def compile_rules(graph: Graph) -> FrameworkRules:
         for c in map(URIRef, [root, *definitions])
         if graph.value(c, RDFS.label) is not None
     }
-    return FrameworkRules(root, definitions, superclasses, labels)
+    return FrameworkRules(root, definitions, superclasses, labels, _mechanism_cells(graph))
+
+
+def _mechanism_cells(graph: Graph) -> dict[str, str]:
+    """Each mechanism's cell: its type's owl:allValuesFrom restriction on ierkg:isMechanismOf."""
+    cells: dict[str, str] = {}
+    for restriction in graph.subjects(OWL.onProperty, IERKG.isMechanismOf):
+        cell = graph.value(restriction, OWL.allValuesFrom)
+        if not isinstance(cell, URIRef):
+            continue
+        for mechanism_type in graph.subjects(RDFS.subClassOf, restriction):
+            for mechanism in graph.subjects(RDF.type, mechanism_type):
+                if isinstance(mechanism, URIRef):
+                    cells[str(mechanism)] = str(cell)
+    return cells
 
 
 def _ancestors(cls: str, parents: dict[str, set[str]]) -> set[str]:

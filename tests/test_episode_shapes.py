@@ -127,6 +127,38 @@ OTHER_NOT_ACTED_ON = (
     "SPARQL: Regulating someone else's feelings in a live interaction usually means acting on them; as "
     "coded this is not extrinsic regulation, so check means."
 )
+FUNCTIONAL_DIMENSIONS = [
+    ("targetRole", "target_role", "ierkg:TargetSelf, ierkg:TargetOther"),
+    ("means", "means", "ierkg:RecruitsPartner, ierkg:ByOneself"),
+    ("goalStatus", "goal", "ierkg:GoalPresent, ierkg:NoGoal"),
+    ("goalDirection", "goal", "ierkg:ImproveAffect, ierkg:WorsenAffect"),
+    ("interactionMode", "interaction_mode", "ierkg:LiveInteraction, ierkg:NoOthers"),
+    ("processType", "process", "ierkg:ResponseIndependent, ierkg:ProcessTypeUnknown"),
+    ("socialScale", "social_scale", "ierkg:Dyadic, ierkg:Group"),
+    ("partnerResponse", "partner_response", "ierkg:SupportiveResponse, ierkg:NoResponse"),
+    ("mechanism", "mechanism", "ierkg:AffectLabeling, ierkg:SafetySignal"),
+    ("affectBefore", "affect_before", "3.0, 4.0"),
+    ("affectAfter", "affect_after", "3.0, 4.0"),
+    (
+        "startedAt",
+        "started_at",
+        '"2024-03-01T18:00:00"^^<http://www.w3.org/2001/XMLSchema#dateTime>, "2024-03-01T18:05:00"^^<http://www.w3.org/2001/XMLSchema#dateTime>',
+    ),
+    (
+        "endedAt",
+        "ended_at",
+        '"2024-03-01T18:25:00"^^<http://www.w3.org/2001/XMLSchema#dateTime>, "2024-03-01T18:30:00"^^<http://www.w3.org/2001/XMLSchema#dateTime>',
+    ),
+]
+MECHANISM_CELL = (
+    "SPARQL: The mechanism belongs to a different cell of the 2×2 from the one the other codes place the "
+    "episode in; check the mechanism against interaction_mode, goal, target, means and process (the "
+    "codebook lists each mechanism's cell)."
+)
+REGULATOR_AMONG_TARGETS = (
+    "SPARQL: The regulator is one of several targets, so it is unclear whose feelings are regulated; add a "
+    "target_role column (self or other), or split the episode."
+)
 ORDER = "SPARQL: The episode ends before it starts: started_at is later than ended_at."
 MODULATION = "SPARQL: No regulatory goal: this episode is modulation, not regulation."
 
@@ -135,6 +167,7 @@ MODULATION = "SPARQL: No regulatory goal: this episode is modulation, not regula
 RDF_ONLY = {
     "sh:maxCount on dcterms:identifier",
     "sh:maxCount on ierkg:regulator",
+    *(f"sh:maxCount on ierkg:{prop}" for prop, _column, _two in FUNCTIONAL_DIMENSIONS),
     "sh:class on ierkg:goalDirection",
     DIRECTION_WITHOUT_GOAL,
 }
@@ -252,6 +285,39 @@ CASES: list[Case] = [
         expect=[(None, "regulator_id", "")],
     ),
     rdf_passes("one regulator", "sh:maxCount on ierkg:regulator"),
+    # Every functional dimension holds one value: only RDF can give it two.
+    *[
+        case
+        for prop, column, two in FUNCTIONAL_DIMENSIONS
+        for case in (
+            rdf_fails(
+                f"two values of {prop}",
+                f"sh:maxCount on ierkg:{prop}",
+                {f"ierkg:{prop}": two},
+                expect=[(None, column, "")],
+            ),
+            rdf_passes(f"one value of {prop}", f"sh:maxCount on ierkg:{prop}"),
+        )
+    ],
+    fails(
+        "a mechanism of another cell than the codes give",
+        MECHANISM_CELL,
+        {"mechanism": "warm_glow"},
+        expect=[(2, "mechanism", "warm_glow")],
+    ),
+    passes("the mechanism of the coded cell", MECHANISM_CELL),
+    passes("no mechanism coded", MECHANISM_CELL, {"mechanism": ""}),
+    fails(
+        "the regulator among several targets, no role coded",
+        REGULATOR_AMONG_TARGETS,
+        {"target_ids": "ann;bob"},
+        expect=[(2, "target_role", "")],
+    ),
+    passes(
+        "the regulator among several targets, role coded",
+        REGULATOR_AMONG_TARGETS,
+        {"target_ids": "ann;bob", "target_role": "other"},
+    ),
     fails("targets blank", "sh:minCount on ierkg:target", {"target_ids": ""}, expect=blank("target_ids")),
     passes(
         "several targets",
@@ -708,7 +774,13 @@ def test_clean_episodes_give_no_findings(engine: CompiledEngine, tmp_path: Path)
     rows = [
         {},
         {**EXTRINSIC, "process": "response_independent", "partner_response": "", "mechanism": "warm_glow"},
-        {"regulator_id": "carl", "target_ids": "ann;bob", "means": "act_on_partner", "goal": "worsen"},
+        {
+            "regulator_id": "carl",
+            "target_ids": "ann;bob",
+            "means": "act_on_partner",
+            "goal": "worsen",
+            "mechanism": "",
+        },
     ]
     report = validate_table(write_csv(tmp_path / "clean.csv", rows), engine, scale=SCALE)
     assert report.findings == []
@@ -716,14 +788,17 @@ def test_clean_episodes_give_no_findings(engine: CompiledEngine, tmp_path: Path)
 
 
 def test_goal_none_is_valid_and_noted_as_modulation(engine: CompiledEngine, tmp_path: Path):
-    path = write_csv(tmp_path / "modulation.csv", [{"goal": "none", "means": "alone", "process": "unknown"}])
+    path = write_csv(
+        tmp_path / "modulation.csv",
+        [{"goal": "none", "means": "alone", "process": "unknown", "mechanism": ""}],
+    )
     report = validate_table(path, engine, scale=SCALE)
     assert [(f.row, f.column, f.value, f.severity) for f in report.findings] == [(2, "goal", "none", "Info")]
     assert report.conforms and report.rows_valid == 1
 
 
 def test_warnings_do_not_break_conformance(engine: CompiledEngine, tmp_path: Path):
-    path = write_csv(tmp_path / "warning.csv", [{"interaction_mode": "imagined"}])
+    path = write_csv(tmp_path / "warning.csv", [{"interaction_mode": "imagined", "mechanism": ""}])
     report = validate_table(path, engine, scale=SCALE)
     assert [f.severity for f in report.findings] == ["Warning"]
     assert report.conforms and report.rows_with_problems == 1
@@ -761,7 +836,7 @@ def test_gold_gives_exactly_the_expected_findings(engine: CompiledEngine):
     assert not expected - found, f"missed: {sorted(expected - found)}"
     assert not found - expected, f"not expected: {sorted(found - expected)}"
     assert len(report.findings) == len(expected), "a finding is reported twice"
-    assert report.rows_read == 37
+    assert report.rows_read == 39
 
 
 def test_gold_holds_one_defect_of_each_kind(engine: CompiledEngine):
@@ -774,4 +849,4 @@ def test_gold_readme_names_every_row_with_a_finding():
     cells = [line.split("|") for line in readme.splitlines() if line.startswith("|")]
     listed = {int(row[1]) for row in cells if row[1].strip().isdigit()}
     assert {row for row, *_ in gold_expected()} <= listed
-    assert listed == set(range(2, 39))
+    assert listed == set(range(2, 41))

@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
-from ..framework_rules import DIMENSIONS, FrameworkRules, load_rules
+from ..framework_rules import DIMENSIONS, MECHANISM, FrameworkRules, load_rules
 from ..namespaces import IERKG
 from .columns import ColumnMap
 from .episodes import UNKNOWN_CODE, Declarations, EpisodeWriter
@@ -61,7 +61,7 @@ CHART_GROUPS = {
     "not_interpersonal": "regulation, not interpersonal",
     "": "not decided by the codes",
 }
-_DIMENSION_TERMS = [f"<{p}>" for p in DIMENSIONS]
+_DIMENSION_TERMS = [f"<{p}>" for p in (*DIMENSIONS, MECHANISM)]  # what the rules read
 _UNKNOWN_TERM = f"<{UNKNOWN_CODE}"
 
 
@@ -151,7 +151,7 @@ def classify_table(
     # The user's own cells are copied as they are: this is their data, not a report about it.
     writer.writerow([*kept, *DERIVED_COLUMNS])
     episodes = EpisodeWriter(
-        columns, vocabulary or load_vocabulary(), Declarations(dataset_base(path), {}), set(DIMENSIONS)
+        columns, vocabulary or load_vocabulary(), Declarations(dataset_base(path), {}), {*DIMENSIONS, MECHANISM}
     )
     placer = placer or Placer()
     summary = ClassifySummary()

@@ -78,13 +78,18 @@ class CompiledEngine(Engine):
         self.ontology = _ontology(str(release or release_dir()))
         # Predicates the SPARQL checks read; only these go into the store, from the data and
         # from the ontology alike (pySHACL's queries see both).
-        self.store_predicates = {iri for check in self.sparql for iri in _predicates_in(check.query)}
+        self.store_predicates: set[str] | None = {
+            iri for check in self.sparql for iri in _predicates_in(check.query)
+        }
         if any(_reads_types(check.query) for check in self.sparql):
             self.store_predicates |= {RDF_TYPE, SUBCLASS}
+        if any(_has_variable_predicate(check.query) for check in self.sparql):
+            self.store_predicates = None  # any predicate may matter: load everything
         self.ontology_part = "".join(
             line
             for line in self.ontology.ntriples.decode("utf-8").splitlines(keepends=True)
-            if line.split(" ", 2)[1:2] and line.split(" ", 2)[1] in self.store_predicates
+            if self.store_predicates is None
+            or (line.split(" ", 2)[1:2] and line.split(" ", 2)[1] in self.store_predicates)
         ).encode("utf-8")
 
     def check(self, chunk: Chunk) -> list[RawResult]:
@@ -111,7 +116,7 @@ class CompiledEngine(Engine):
             f"{subject} {predicate} {obj} .\n"
             for subject, props in chunk.subjects.items()
             for predicate, objects in props.items()
-            if predicate in wanted
+            if wanted is None or predicate in wanted
             for obj in objects
         ]
         for target in {t for check in self.sparql for t in check.target}:
@@ -211,6 +216,16 @@ def _sparql_check(
     inner = select.replace("$this", "?this")
     query = f"{prefixes}\nSELECT DISTINCT {variables} WHERE {{ {focus} {{ {inner} }} }}"
     return SparqlCheck(query, targets, message, severity)
+
+
+_VARIABLE_PREDICATE = re.compile(
+    r"(?:[.{}]\s*(?:[?$]\w+|<[^>\s]*>|[\w-]*:[\w-]*)|;)\s*[?$]\w+\s+(?:[?$<\"_\w])"
+)
+
+
+def _has_variable_predicate(query: str) -> bool:
+    """Whether a triple pattern has a variable predicate (then no predicate can be left out)."""
+    return _VARIABLE_PREDICATE.search(query.split("WHERE", 1)[-1]) is not None
 
 
 def _reads_types(query: str) -> bool:
