@@ -62,12 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--shapes", type=Path, help="QC shapes file (default: the packaged ontology-qc.ttl)")
     build.add_argument(
-        "--docs", type=Path, default=Path("docs"),
+        "--docs",
+        type=Path,
+        default=Path("docs"),
         help="folder for the generated coverage page, coverage.md (default: docs/)",
     )
     build.add_argument("--no-docs", action="store_true", help="do not write the coverage page")
     build.add_argument(
-        "--previous", type=Path,
+        "--previous",
+        type=Path,
         help="release whose terms must all survive (default: the packaged release)",
     )
     build.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")

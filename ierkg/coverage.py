@@ -9,8 +9,10 @@ from .namespaces import IERKG, REF
 # (heading, SPARQL pattern binding ?entity); counts are over ierkg's own IRIs.
 KINDS: list[tuple[str, str]] = [
     ("classes", "?entity a owl:Class ."),
-    ("object and datatype properties",
-     "{ ?entity a owl:ObjectProperty } UNION { ?entity a owl:DatatypeProperty }"),
+    (
+        "object and datatype properties",
+        "{ ?entity a owl:ObjectProperty } UNION { ?entity a owl:DatatypeProperty }",
+    ),
     ("annotation properties", "?entity a owl:AnnotationProperty ."),
     ("named individuals", "?entity a owl:NamedIndividual ."),
     ("regulatory mechanisms (the 2x2)", "?entity a/rdfs:subClassOf* ierkg:RegulatoryMechanism ."),
@@ -24,8 +26,10 @@ KINDS: list[tuple[str, str]] = [
     ("settings", "?entity a ierkg:Setting ."),
     ("relationship types", "?entity a ierkg:RelationshipType ."),
     ("evidence annotations (owl:Axiom)", "?entity a owl:Axiom ; dcterms:source ?evidenceSource ."),
-    ("entities mapped to other ontologies",
-     "?entity skos:exactMatch|skos:closeMatch|skos:broadMatch ?mapped ."),
+    (
+        "entities mapped to other ontologies",
+        "?entity skos:exactMatch|skos:closeMatch|skos:broadMatch ?mapped .",
+    ),
 ]
 
 _PREFIXES = """

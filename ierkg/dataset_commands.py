@@ -270,7 +270,7 @@ def run_classify(args: argparse.Namespace) -> int:
     summary = _write(args.out, run) if args.out else run(sys.stdout)
     progress.finish(summary.rows)
     if not args.quiet:
-        counts = ", ".join(f"{label} {n}" for label, n in chart_counts(summary.groups).items() if n)
+        counts = "; ".join(f"{label}: {n}" for label, n in chart_counts(summary.groups).items() if n)
         print(f"classified {summary.rows} rows: {counts}", file=sys.stderr)
     return EXIT_OK
 

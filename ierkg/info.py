@@ -39,14 +39,10 @@ def summarise(release_dir: Path) -> dict:
     manifest = read_manifest(release_dir)
     store = EmbeddedStore()
     store.load_file(release_dir / "ierkg.nt")
-    query = _COUNT_QUERY.format(
-        kinds=" ".join(_COUNTS.values()), entities=IERKG, records=REF
-    )
+    query = _COUNT_QUERY.format(kinds=" ".join(_COUNTS.values()), entities=IERKG, records=REF)
     by_kind = {row["kind"]: int(row["n"]) for row in store.select(query)}
     owl = "http://www.w3.org/2002/07/owl#"
-    counts = {
-        label: by_kind.get(owl + curie.split(":", 1)[1], 0) for label, curie in _COUNTS.items()
-    }
+    counts = {label: by_kind.get(owl + curie.split(":", 1)[1], 0) for label, curie in _COUNTS.items()}
     counts["bibliographic records"] = int(next(store.select(_RECORD_QUERY))["n"])
     return {
         "version": manifest["version"],

@@ -61,7 +61,7 @@ def curie(iri: str) -> str:
     """Shorten ``iri`` with the project's prefixes (longest namespace first), else ``<iri>``."""
     for prefix, namespace in _PREFIXES_LONGEST_FIRST:
         if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return f"<{iri}>"
 
 

@@ -1,4 +1,5 @@
-"""A one-line progress bar on stderr for long runs; silent when quiet or not on a terminal."""
+"""A one-line progress display on stderr for long runs (over a second); silent when quiet or not on a
+terminal. With a known total it draws a bar; otherwise it counts rows and their rate."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import TextIO
 class Progress:
     """Counts rows as they are processed, redrawing at most a few times a second."""
 
-    def __init__(self, label: str, total: int | None = None, stream: TextIO | None = None, quiet: bool = False):
+    def __init__(
+        self, label: str, total: int | None = None, stream: TextIO | None = None, quiet: bool = False
+    ):
         self.label = label
         self.total = total
         self.stream = stream or sys.stderr
@@ -25,7 +28,8 @@ class Progress:
         if not self.active:
             return
         now = time.monotonic()
-        if now - self._last_draw < 0.2:
+        # Short runs draw nothing; long ones redraw at most five times a second.
+        if now - self._started < 1.0 or now - self._last_draw < 0.2:
             return
         self._last_draw = now
         self._draw(done, now)

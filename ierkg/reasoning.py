@@ -29,9 +29,7 @@ class Inferences:
     def equivalents(self, cls: str) -> set[str]:
         """Named classes HermiT proved equivalent to ``cls``."""
         return {
-            other
-            for other in self.superclasses.get(cls, set())
-            if cls in self.superclasses.get(other, set())
+            other for other in self.superclasses.get(cls, set()) if cls in self.superclasses.get(other, set())
         }
 
     def direct_superclasses(self, cls: str) -> set[str]:

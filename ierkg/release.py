@@ -126,12 +126,14 @@ def write_release(graph: Graph, out_dir: Path, version: str, materialised: Mater
 def entity_iris(graph: Graph) -> list[str]:
     """The IRIs of ierkg's own declared entities, sorted."""
     kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
-    return sorted({
-        str(entity)
-        for kind in kinds
-        for entity in graph.subjects(RDF.type, kind)
-        if isinstance(entity, URIRef) and is_ierkg_entity(str(entity))
-    })
+    return sorted(
+        {
+            str(entity)
+            for kind in kinds
+            for entity in graph.subjects(RDF.type, kind)
+            if isinstance(entity, URIRef) and is_ierkg_entity(str(entity))
+        }
+    )
 
 
 def read_manifest(release_dir: Path) -> dict:
@@ -213,8 +215,10 @@ def _compact_jsonld(graph: Graph, context: dict[str, str]) -> bytes:
 def _stable(node):
     if isinstance(node, dict):
         # An @list is an RDF list: its order is data. Any other array is a set of values.
-        return {key: [_stable(item) for item in value] if key == "@list" else _stable(value)
-                for key, value in node.items()}
+        return {
+            key: [_stable(item) for item in value] if key == "@list" else _stable(value)
+            for key, value in node.items()
+        }
     if isinstance(node, list):
         return sorted((_stable(item) for item in node), key=lambda item: json.dumps(item, sort_keys=True))
     return node

@@ -108,9 +108,7 @@ def _reason_of(exc: BadSyntax) -> str:
     return str(why) if why else str(exc)
 
 
-def _index_statement_lines(
-    path: Path, graph: Graph, locations: dict[str, tuple[Path, int]]
-) -> None:
+def _index_statement_lines(path: Path, graph: Graph, locations: dict[str, tuple[Path, int]]) -> None:
     """Remember the first line at which each subject opens a statement in ``path``."""
     namespaces = graph.namespace_manager
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):

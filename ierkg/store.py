@@ -39,11 +39,7 @@ class EmbeddedStore:
         solutions = self._store.query(query)
         names = [variable.value for variable in solutions.variables]
         for solution in solutions:
-            yield {
-                name: solution[name].value
-                for name in names
-                if solution[name] is not None
-            }
+            yield {name: solution[name].value for name in names if solution[name] is not None}
 
     def __len__(self) -> int:
         return len(self._store)

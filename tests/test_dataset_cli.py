@@ -191,21 +191,12 @@ def test_agreement_between_the_example_coders():
     ]
 
 
-def test_progress_goes_to_a_terminal_and_nowhere_else(tmp_path):
-    from ierkg.datasets.synthetic import write_csv
-
-    data = write_csv(tmp_path / "generated.csv", 20000, seed=3)
-    # Not a terminal: only the summary line, no control characters.
-    piped = run_ierkg("classify", str(data), "--out", str(tmp_path / "a.csv"))
-    assert "\r" not in piped.stderr and piped.stderr.startswith("classified 20000 rows")
-    quiet = run_ierkg("classify", str(data), "--out", str(tmp_path / "b.csv"), "-q")
-    assert quiet.stderr == ""
-    # A real pseudo-terminal on stderr: the bar is drawn.
+def _on_a_terminal(*arguments: str) -> tuple[int, bytes]:
+    """Run ierkg with stderr on a real pseudo-terminal; what it drew there."""
     controller, terminal = pty.openpty()
-    env = {**os.environ, "TERM": "xterm"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "ierkg", "classify", str(data), "--out", str(tmp_path / "c.csv")],
-        stderr=terminal, stdout=subprocess.DEVNULL, env=env,
+        [sys.executable, "-m", "ierkg", *arguments],
+        stderr=terminal, stdout=subprocess.DEVNULL, env={**os.environ, "TERM": "xterm"},
     )  # fmt: skip
     os.close(terminal)
     drawn = b""
@@ -217,7 +208,67 @@ def test_progress_goes_to_a_terminal_and_nowhere_else(tmp_path):
         if not block:
             break
         drawn += block
-    process.wait(timeout=120)
+    process.wait(timeout=300)
     os.close(controller)
-    assert process.returncode == 0
-    assert b"\r" in drawn and b"rows" in drawn
+    return process.returncode, drawn
+
+
+def test_progress_goes_to_a_terminal_and_nowhere_else(tmp_path):
+    from ierkg.datasets.synthetic import write_csv
+
+    data = write_csv(tmp_path / "generated.csv", 60000, seed=3)
+    # Not a terminal: only the summary line, no control characters.
+    piped = run_ierkg("classify", str(data), "--out", str(tmp_path / "a.csv"))
+    assert "\r" not in piped.stderr and piped.stderr.startswith("classified 60000 rows")
+    # A terminal: a long run draws its progress line; -q draws nothing, nor does a short run.
+    status, drawn = _on_a_terminal("classify", str(data), "--out", str(tmp_path / "b.csv"))
+    assert status == 0 and b"\r" in drawn and b"rows/s" in drawn
+    status, drawn = _on_a_terminal("classify", str(data), "--out", str(tmp_path / "c.csv"), "-q")
+    assert status == 0 and drawn == b""
+    status, drawn = _on_a_terminal("validate", str(data), "--out", str(tmp_path / "d.txt"), "-q")
+    assert status in (0, 1) and drawn == b""
+    status, drawn = _on_a_terminal("validate", str(SAMPLE), "--out", str(tmp_path / "e.txt"))
+    assert b"rows/s" not in drawn  # ten rows: over before a second has passed
+
+
+def test_scales_below_zero_and_column_map_mistakes(tmp_path):
+    bipolar = tmp_path / "bipolar.csv"
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    bipolar.write_text("\n".join(lines[:2]).replace(",2,5,", ",-2,3,") + "\n", encoding="utf-8")
+    result = run_ierkg("validate", str(bipolar), "--scale=-3..3", "--report", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["summary"]["violations"] == 0
+    for entry, complaint in (
+        ({"dialect": {"delimiter": ";;"}, "tableSchema": {"columns": []}}, "one character"),
+        ({"tableSchema": {"columns": [{"name": "episode_id", "titles": 5}]}}, '"titles"'),
+        (
+            {
+                "tableSchema": {
+                    "columns": [{"name": "affect_before", "datatype": {"minimum": 7, "maximum": 1}}]
+                }
+            },
+            "below",
+        ),
+    ):
+        column_map = tmp_path / "map.json"
+        column_map.write_text(json.dumps(entry), encoding="utf-8")
+        result = run_ierkg("validate", str(SAMPLE), "--map", str(column_map))
+        assert result.returncode == 2 and complaint in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    language_map = tmp_path / "language.json"
+    language_map.write_text(
+        json.dumps(
+            {
+                "tableSchema": {
+                    "columns": [{"name": "episode_id", "titles": {"en": "Episode", "de": ["Folge"]}}]
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(
+        SAMPLE.read_text(encoding="utf-8").replace("episode_id,", "Folge,", 1), encoding="utf-8"
+    )
+    result = run_ierkg("validate", str(renamed), "--map", str(language_map), "--scale", "1-7", "-q")
+    assert result.returncode == 1 and "10 rows read" in result.stdout

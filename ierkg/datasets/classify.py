@@ -150,9 +150,9 @@ def classify_table(
     writer = csv.writer(out, lineterminator="\n")
     # The user's own cells are copied as they are: this is their data, not a report about it.
     writer.writerow([*kept, *DERIVED_COLUMNS])
-    episodes = EpisodeWriter(
-        columns, vocabulary or load_vocabulary(), Declarations(dataset_base(path), {}), {*DIMENSIONS, MECHANISM}
-    )
+    read = {*DIMENSIONS, MECHANISM}  # only what the rules read is written
+    declarations = Declarations(dataset_base(path), {})
+    episodes = EpisodeWriter(columns, vocabulary or load_vocabulary(), declarations, read)
     placer = placer or Placer()
     summary = ClassifySummary()
     for chunk in _chunks(table.rows, chunk_size):

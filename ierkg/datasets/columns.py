@@ -9,6 +9,7 @@ CSVW ``datatype`` with ``minimum`` and ``maximum``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,8 +116,11 @@ def load_column_map(path: Path) -> ColumnMap:
         raise DatasetError(path, 'expected a CSVW object with "tableSchema": {"columns": [...]}')
     mapping = ColumnMap()
     dialect = document.get("dialect", {})
-    if isinstance(dialect, dict) and isinstance(dialect.get("delimiter"), str):
-        mapping.delimiter = dialect["delimiter"]
+    if isinstance(dialect, dict) and "delimiter" in dialect:
+        delimiter = dialect["delimiter"]
+        if not isinstance(delimiter, str) or len(delimiter) != 1:
+            raise DatasetError(path, 'dialect.delimiter must be one character, for example ";" or "\\t"')
+        mapping.delimiter = delimiter
     for position, entry in enumerate(columns, start=1):
         where = f"tableSchema.columns[{position}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -127,28 +131,38 @@ def load_column_map(path: Path) -> ColumnMap:
                 path, f"{where}: '{name}' is not an ierkg column; the columns are {', '.join(BY_NAME)}"
             )
         titles = entry.get("titles", name)
-        for title in [titles] if isinstance(titles, str) else titles:
-            if not isinstance(title, str):
-                raise DatasetError(path, f'{where}: "titles" must be a string or a list of strings')
+        if isinstance(titles, dict):  # a CSVW natural-language map: {"en": "Mood", "de": [...]}
+            titles = [t for value in titles.values() for t in ([value] if isinstance(value, str) else value)]
+        if isinstance(titles, str):
+            titles = [titles]
+        if not isinstance(titles, list) or not all(isinstance(t, str) for t in titles):
+            raise DatasetError(path, f'{where}: "titles" must be a string or a list of strings')
+        for title in titles:
             mapping.titles[title] = name
         datatype = entry.get("datatype")
         if isinstance(datatype, dict) and ("minimum" in datatype or "maximum" in datatype):
             try:
-                mapping.scales[name] = (float(datatype["minimum"]), float(datatype["maximum"]))
+                low, high = float(datatype["minimum"]), float(datatype["maximum"])
             except (KeyError, TypeError, ValueError):
                 raise DatasetError(path, f'{where}: a scale needs numeric "minimum" and "maximum"') from None
+            if low >= high:
+                raise DatasetError(path, f'{where}: the scale\'s "minimum" must be below its "maximum"')
+            mapping.scales[name] = (low, high)
     return mapping
 
 
+_SCALE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(?:\.\.|:|to|-|–)\s*([+-]?\d+(?:\.\d+)?)\s*$")
+
+
 def parse_scale(text: str) -> tuple[float, float]:
-    """'1-7' or '1..7' or '0:100' -> (1.0, 7.0)."""
-    for separator in ("..", ":", "-"):
-        low, _, high = text.partition(separator)
-        if _ and low.strip() and high.strip():
-            try:
-                bounds = float(low), float(high)
-            except ValueError:
-                break
-            if bounds[0] < bounds[1]:
-                return bounds
-    raise DatasetError("--scale", f"'{text}' is not a scale; write it as MIN-MAX, for example 1-7")
+    """'1-7', '1..7', '0:100', '-3..3' or '-3-3' -> (low, high)."""
+    match = _SCALE.match(text)
+    if match:
+        low, high = float(match.group(1)), float(match.group(2))
+        if low < high:
+            return low, high
+    raise DatasetError(
+        "--scale",
+        f"'{text}' is not a scale; write it as MIN-MAX, for example 1-7, or MIN..MAX for a scale "
+        "below zero, for example --scale=-3..3",
+    )

@@ -101,10 +101,12 @@ def _open_delimited(path: Path, delimiter: str | None) -> Table:
     def rows() -> Iterator[Row]:
         reader = csv.reader(_with_first(first, lines), delimiter=delimiter, strict=True)
         next(reader)  # the header
+        record_line = 2  # the line the record being read starts on
         try:
             # Numbered as a spreadsheet shows them: one row per record, even when a quoted cell
             # spans lines, and blank lines count as (empty) rows.
             for number, cells in enumerate(reader, start=2):
+                record_line = reader.line_num + 1  # where the next record will start
                 if not any(cell.strip() for cell in cells):
                     continue  # blank lines separate nothing and hold no episode
                 if len(cells) != len(header):
@@ -122,8 +124,10 @@ def _open_delimited(path: Path, delimiter: str | None) -> Table:
                     f"a cell is longer than {csv.field_size_limit():,} characters; usually a quote "
                     "opened in a cell and never closed, which swallows the rows after it"
                 )
+            elif "unexpected end of data" in reason:
+                reason = 'a quote (") opened in a cell is never closed; close it or remove it'
             raise DatasetError(
-                path, f"malformed row (line {reader.line_num}): {reason}", row=reader.line_num
+                path, f"the row starting on line {record_line} cannot be read: {reason}", row=record_line
             ) from None
 
     return Table(path, header, rows())

@@ -8,7 +8,7 @@ and the tests compare the two result for result.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
@@ -132,7 +132,9 @@ def validate_table(
     declarations = Declarations(base or dataset_base(path), scales)
     report = Report(str(path), cells=columns, engine=engine.name)
     job = _ChunkValidator(report.file, engine, columns, vocabulary or load_vocabulary(), declarations, placer)
-    rows_of_id: dict[str, list[int]] = defaultdict(list)
+    # Each id's first row; only ids seen again get a list, so the index stays one int per id.
+    first_row_of_id: dict[str, int] = {}
+    rows_of_id: dict[str, list[int]] = {}
     flagged_duplicates: set[int] = set()
 
     def chunks_noting_ids() -> Iterator[list[Row]]:
@@ -141,7 +143,9 @@ def validate_table(
             for row in chunk:
                 identifier = row.cells.get(id_header, "")
                 if identifier:
-                    rows_of_id[identifier].append(row.number)
+                    first = first_row_of_id.setdefault(identifier, row.number)
+                    if first != row.number:
+                        rows_of_id.setdefault(identifier, [first]).append(row.number)
             yield chunk
 
     for rows, findings, placements in map_in_order(job, chunks_noting_ids(), workers):
