@@ -28,6 +28,7 @@ def add_parsers(commands) -> None:
     _add_score(commands)
     _add_codebook(commands)
     _add_agreement(commands)
+    _add_template(commands)
 
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
@@ -178,6 +179,24 @@ def run_score(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return EXIT_OK if report.conforms else EXIT_PROBLEMS
+
+
+def _add_template(commands) -> None:
+    parser = commands.add_parser(
+        "template",
+        help="write the blank coded-dataset template (the header row)",
+        description="Write a CSV with the header row of the coded-dataset format, ready to fill in; "
+        "docs/coded-datasets.md explains each column and `ierkg codebook` lists the codes.",
+    )
+    parser.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
+    parser.set_defaults(run=run_template)
+
+
+def run_template(args: argparse.Namespace) -> int:
+    from .datasets.columns import TEMPLATE
+
+    _emit(",".join(TEMPLATE) + "\n", args.out)
+    return EXIT_OK
 
 
 def run_codebook(args: argparse.Namespace) -> int:

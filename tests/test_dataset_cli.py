@@ -272,3 +272,11 @@ def test_scales_below_zero_and_column_map_mistakes(tmp_path):
     )
     result = run_ierkg("validate", str(renamed), "--map", str(language_map), "--scale", "1-7", "-q")
     assert result.returncode == 1 and "10 rows read" in result.stdout
+
+
+def test_the_template_is_the_shipped_one_and_reads_as_an_empty_dataset(tmp_path):
+    target = tmp_path / "template.csv"
+    assert run_ierkg("template", "--out", str(target)).returncode == 0
+    assert target.read_text(encoding="utf-8") == (EXAMPLES / "template.csv").read_text(encoding="utf-8")
+    result = run_ierkg("validate", str(target))
+    assert result.returncode == 0 and "0 rows read = 0 valid + 0 with problems" in result.stdout

@@ -84,6 +84,8 @@ COLUMNS: list[Column] = [
 
 BY_NAME = {column.name: column for column in COLUMNS}
 REQUIRED = [column.name for column in COLUMNS if column.required]
+# The blank template's header: every column a coder fills (the derived two are optional extras).
+TEMPLATE = [column.name for column in COLUMNS if column.name not in ("target_role", "social_scale")]
 
 
 @dataclass

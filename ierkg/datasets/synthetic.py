@@ -14,9 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .columns import COLUMNS
-
-HEADER = [c.name for c in COLUMNS if c.name not in ("target_role", "social_scale")]
+from .columns import TEMPLATE as HEADER
 
 MODES = ["live", "live", "live", "imagined", "alone"]
 GOALS = ["improve", "improve", "improve", "worsen", "none"]
