@@ -163,8 +163,15 @@ def test_missing_cells(tmp_path):
     assert close(relationship.alpha, Fraction(4, 9))
     assert relationship.missing == {"a.csv": 1, "b.csv": 1}
     assert (relationship.n_all, relationship.n_pairable) == (3, 3)
-    # A blank against a code is missing data, not a disagreement.
-    assert [d.episode_id for d in result.disagreements] == ["e3"]
+    # A blank against a code is missing data to the statistics, but it is counted and listed
+    # apart, so it never disappears: e4 (blank, family) and e5 (family, blank).
+    assert [(d.episode_id, d.one_sided) for d in result.disagreements] == [
+        ("e3", False),
+        ("e4", True),
+        ("e5", True),
+    ]
+    assert relationship.one_sided == 2
+    assert "(blank)" in render_text(result)
     assert relationship.categories == ("family", "friends", "romantic")
 
 
@@ -194,7 +201,13 @@ def test_three_coders(tmp_path):
     assert mechanism.kappa is None and "exactly two coders" in mechanism.kappa_note
     assert (mechanism.n_all, mechanism.n_pairable) == (3, 4)
     assert mechanism.missing == {"a.csv": 0, "b.csv": 0, "c.csv": 1}
-    assert [d.episode_id for d in result.disagreements] == ["e2", "e4"]
+    # e3 is coded affect_labeling by a and b and left blank by c: listed as one-sided.
+    assert [(d.episode_id, d.one_sided) for d in result.disagreements] == [
+        ("e2", False),
+        ("e3", True),
+        ("e4", False),
+    ]
+    assert mechanism.one_sided == 1
     assert "mean pairwise" in render_text(result)
 
 

@@ -182,12 +182,14 @@ def test_agreement_between_the_example_coders():
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert figures["episodes_compared"] == 8
-    disagreeing = sorted((d["episode_id"], d["column"]) for d in figures["disagreements"])
+    disagreeing = sorted((d["episode_id"], d["column"], d["one_sided"]) for d in figures["disagreements"])
+    # ep02: coder B also gave a partner response that coder A left blank (response-independent).
     assert disagreeing == [
-        ("ep02", "process"),
-        ("ep05", "goal"),
-        ("ep06", "strategy"),
-        ("ep07", "interaction_mode"),
+        ("ep02", "partner_response", True),
+        ("ep02", "process", False),
+        ("ep05", "goal", False),
+        ("ep06", "strategy", False),
+        ("ep07", "interaction_mode", False),
     ]
 
 

@@ -102,6 +102,9 @@ class ColumnAgreement:
     alpha_note: str
     categories: tuple[str, ...]  # the normalised codes used in this column
     unknown_codes: tuple[str, ...]  # codes not in the vocabulary, compared as normalised text
+    # Episodes some coders coded and another left blank: the statistics leave these out (a
+    # blank is missing data to them), so they are counted and listed apart, never hidden.
+    one_sided: int = 0
 
     @property
     def missing_total(self) -> int:
@@ -121,6 +124,7 @@ class Disagreement:
     episode_id: str
     column: str
     cells: tuple[CodedCell, ...]  # one per coder, in the order the files were given
+    one_sided: bool = False  # the coders who coded agree, but another left the cell blank
 
 
 @dataclass
@@ -392,7 +396,14 @@ def _column_agreement(
         alpha_note=alpha_note,
         categories=tuple(sorted({code for unit in codes for code in unit if code is not None})),
         unknown_codes=tuple(sorted(unknown)),
+        one_sided=sum(_is_one_sided(cells) for cells in episodes),
     )
+
+
+def _is_one_sided(cells: list[CodedCell]) -> bool:
+    """Coded by some coders and left blank by another who has the episode."""
+    coded = any(cell.code is not None for cell in cells)
+    return coded and any(cell.row is not None and cell.code is None for cell in cells)
 
 
 _KAPPA_TWO_ONLY = "Cohen's kappa compares exactly two coders, and there are %d; see Krippendorff's alpha"
@@ -460,6 +471,8 @@ def _disagreements(column: str, order: list[str], episodes: list[list[CodedCell]
         given = {cell.code for cell in cells if cell.code is not None}
         if len(given) > 1:
             found.append(Disagreement(episode, column, tuple(cells)))
+        elif _is_one_sided(cells):
+            found.append(Disagreement(episode, column, tuple(cells), one_sided=True))
     return found
 
 
@@ -491,7 +504,7 @@ def render_text(result: AgreementResult) -> str:
             notes.append(note)
         return f"n/a [{notes.index(note) + 1}]"
 
-    table = [("column", "n all", "n >=2", "missing", "agreement", "kappa", "alpha")]
+    table = [("column", "n all", "n >=2", "missing", "one-sided", "agreement", "kappa", "alpha")]
     for column in result.columns:
         table.append(
             (
@@ -499,6 +512,7 @@ def render_text(result: AgreementResult) -> str:
                 str(column.n_all),
                 str(column.n_pairable),
                 str(column.missing_total),
+                str(column.one_sided),
                 figure(column.percent_agreement, column.percent_note, "{:.1f}%"),
                 figure(column.kappa, column.kappa_note, "{:.3f}"),
                 figure(column.alpha, column.alpha_note, "{:.3f}"),
@@ -515,19 +529,24 @@ def render_text(result: AgreementResult) -> str:
     lines += [f"[{number}] {note}" for number, note in enumerate(notes, start=1)]
     lines.append(f"agreement = percent agreement, {result.percent_method}.")
     lines.append("kappa = Cohen's kappa (two coders); alpha = Krippendorff's alpha, nominal.")
+    lines.append(
+        "one-sided = episodes some coders coded and another left blank; the figures treat a blank as "
+        "missing, so these are listed below as disagreements marked (blank)."
+    )
     for column in result.columns:
         if column.unknown_codes:
             lines.append(
                 f"{column.column}: not in the vocabulary, compared as text: {', '.join(column.unknown_codes)}"
             )
     lines.append("")
-    lines.append(f"Disagreements: {len(result.disagreements)}")
+    one_sided = sum(d.one_sided for d in result.disagreements)
+    lines.append(f"Disagreements: {len(result.disagreements)} ({one_sided} of them a blank against a code)")
     for item in result.disagreements:
         shown = " | ".join(
             f"{cell.coder}:{cell.row} {cell.value!r}" if cell.row is not None else f"{cell.coder}: (no row)"
             for cell in item.cells
         )
-        lines.append(f"  {item.episode_id}  {item.column}: {shown}")
+        lines.append(f"  {item.episode_id}  {item.column}: {shown}" + ("  (blank)" if item.one_sided else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -566,6 +585,7 @@ def to_dict(result: AgreementResult) -> dict:
                 "krippendorff_alpha_note": c.alpha_note,
                 "categories": list(c.categories),
                 "unknown_codes": list(c.unknown_codes),
+                "one_sided": c.one_sided,
             }
             for c in result.columns
         ],
@@ -573,6 +593,7 @@ def to_dict(result: AgreementResult) -> dict:
             {
                 "episode_id": d.episode_id,
                 "column": d.column,
+                "one_sided": d.one_sided,
                 "coders": [
                     {"coder": cell.coder, "row": cell.row, "value": cell.value, "code": cell.code}
                     for cell in d.cells
