@@ -37,6 +37,14 @@ SETTINGS = ["workplace", "hospital", "support_group", ""]
 RELATIONSHIPS = ["friends", "romantic", "family", "coworkers", "strangers", ""]
 EMOTIONS = ["anger", "sadness", "worry", "joy", "guilt", ""]
 
+# The mechanisms of each cell, by means and process (Zaki & Williams's 2x2).
+CELL_MECHANISMS = {
+    ("recruit_partner", "response_dependent"): ["safety_signal", "affiliation"],
+    ("recruit_partner", "response_independent"): ["affect_labeling"],
+    ("act_on_partner", "response_dependent"): ["vicarious_affect"],
+    ("act_on_partner", "response_independent"): ["warm_glow"],
+}
+
 DEFECTS = [
     ("interaction_mode", "livve"),
     ("goal", ""),
@@ -46,6 +54,7 @@ DEFECTS = [
     ("affect_after", "high"),
     ("started_at", "yesterday"),
     ("regulator_id", ""),
+    ("mechanism", "warm_glow"),  # whatever the cell: contradicts the codes unless it is warm glow's
     ("process", "response_dependent"),  # and no partner response
     ("episode_id", "DUPLICATE"),
 ]
@@ -67,17 +76,20 @@ def rows(
             mode = "live" if means != "alone" else rng.choice(["alone", "imagined", "live"])
             target = other if means == "act_on_partner" else regulator
         process = rng.choice(PROCESSES)
+        goal = rng.choice(GOALS)
+        group = rng.random() < 0.1 and target != regulator  # a careful coder never mixes self in
+        mechanisms = CELL_MECHANISMS.get((means, process), []) if mode == "live" and goal != "none" else []
         began = start + timedelta(minutes=rng.randrange(500_000))
         row = {
             "episode_id": f"e{number}",
             "interaction_id": f"i{number // 2}",
             "regulator_id": regulator,
-            "target_ids": target if rng.random() < 0.9 else f"{target};{other}x",
+            "target_ids": f"{target};{other}x" if group else target,
             "interaction_mode": mode,
-            "goal": rng.choice(GOALS),
+            "goal": goal,
             "means": means,
             "process": process,
-            "mechanism": "",
+            "mechanism": rng.choice(mechanisms) if mechanisms and rng.random() < 0.5 else "",
             "strategy": ";".join(rng.sample(STRATEGIES, rng.randint(0, 2))),
             "partner_response": rng.choice(RESPONSES) if process == "response_dependent" else "",
             "emotion": rng.choice(EMOTIONS),
