@@ -70,7 +70,7 @@ def _add_validate(commands) -> None:
 def _add_classify(commands) -> None:
     parser = commands.add_parser(
         "classify",
-        help="place each coded episode in the framework (derived columns)",
+        help="place each coded episode in the framework (derived columns); reads tables and RDF",
         description="Copy a coded dataset as CSV with derived columns: ierkg_scope, ierkg_regulation, "
         "ierkg_cell, ierkg_direction and ierkg_classes, worked out by rules compiled from the "
         "ontology's class definitions.",
@@ -277,15 +277,19 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_classify(args: argparse.Namespace) -> int:
-    from .datasets.classify import chart_counts, classify_table
+    from .datasets.classify import chart_counts, classify_rdf, classify_table
     from .datasets.columns import load_column_map
+    from .datasets.rdf_input import is_rdf
     from .progress import Progress
 
     column_map = load_column_map(args.map) if args.map else None
     progress = Progress("classifying", quiet=args.quiet)
-    run = lambda stream: classify_table(  # noqa: E731 - the same call for a file and for stdout
-        args.data, stream, column_map, sheet=args.sheet, on_rows=progress.update
-    )
+    if is_rdf(args.data):
+        run = lambda stream: classify_rdf(args.data, stream)  # noqa: E731
+    else:
+        run = lambda stream: classify_table(  # noqa: E731 - the same call for a file and for stdout
+            args.data, stream, column_map, sheet=args.sheet, on_rows=progress.update
+        )
     summary = _write(args.out, run) if args.out else run(sys.stdout)
     progress.finish(summary.rows)
     if not args.quiet:

@@ -282,3 +282,13 @@ def test_the_template_is_the_shipped_one_and_reads_as_an_empty_dataset(tmp_path)
     assert target.read_text(encoding="utf-8") == (EXAMPLES / "template.csv").read_text(encoding="utf-8")
     result = run_ierkg("validate", str(target))
     assert result.returncode == 0 and "0 rows read = 0 valid + 0 with problems" in result.stdout
+
+
+def test_classify_reads_rdf_too(tmp_path):
+    target = tmp_path / "classified.csv"
+    result = run_ierkg("classify", str(EXAMPLES / "sample.ttl"), "--out", str(target))
+    assert result.returncode == 0, result.stderr
+    rows = {row["episode_id"]: row for row in csv.DictReader(target.open(encoding="utf-8"))}
+    assert rows["ep01"]["ierkg_cell"] == "intrinsic_response_dependent"
+    assert rows["ep01"]["episode"] == "https://example.org/my-study/ep01"
+    assert rows["ep02"]["ierkg_cell"] == "extrinsic_response_independent"

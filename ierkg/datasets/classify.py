@@ -18,7 +18,7 @@ from typing import TextIO
 
 from ..framework_rules import DIMENSIONS, MECHANISM, FrameworkRules, load_rules
 from ..namespaces import IERKG
-from .columns import ColumnMap
+from .columns import DCTERMS_IDENTIFIER, ColumnMap
 from .episodes import UNKNOWN_CODE, Declarations, EpisodeWriter
 from .tables import Row, open_table
 from .validation import dataset_base, resolve_columns
@@ -166,6 +166,30 @@ def classify_table(
         summary.rows += len(chunk)
         on_rows(summary.rows)
     return summary
+
+
+def classify_rdf(path: Path, out: TextIO, placer: Placer | None = None) -> ClassifySummary:
+    """Classify the episodes of an RDF file: one CSV row per episode, by its IRI and id."""
+    from .rdf_input import read_rdf
+
+    chunk = read_rdf(path)
+    placer = placer or Placer()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["episode", "episode_id", *DERIVED_COLUMNS])
+    summary = ClassifySummary()
+    identifier = f"<{DCTERMS_IDENTIFIER}>"
+    for episode in chunk.episodes:
+        props = chunk.subjects[episode]
+        placement = placer.place_described(props)
+        summary.groups[placement.chart_group] += 1
+        ids = "; ".join(_lexical_form(term) for term in props.get(identifier, ()))
+        writer.writerow([episode.strip("<>"), ids, *(placement.values[c] for c in DERIVED_COLUMNS)])
+        summary.rows += 1
+    return summary
+
+
+def _lexical_form(term: str) -> str:
+    return term[1 : term.rindex('"')] if term.startswith('"') else term.strip("<>")
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterable[list[Row]]:

@@ -65,7 +65,9 @@ def open_table(path: Path, sheet: str | None = None, delimiter: str | None = Non
     if sheet is not None:
         raise DatasetError(path, "--sheet applies to XLSX workbooks only")
     if suffix not in TABULAR_SUFFIXES:
-        raise DatasetError(path, f"unsupported file type '{suffix}': use CSV, TSV or XLSX (or RDF)")
+        raise DatasetError(
+            path, f"unsupported file type '{suffix}': use CSV (.csv), TSV (.tsv) or XLSX (.xlsx)"
+        )
     return _open_delimited(path, delimiter or ("\t" if suffix in {".tsv", ".tab"} else None))
 
 
