@@ -18,7 +18,6 @@ from rdflib.namespace import RDF
 from ierkg.datasets.scoring import (
     render_findings_csv,
     render_scores_csv,
-    safe_cell,
     score_table,
     score_text,
 )
@@ -31,6 +30,7 @@ from ierkg.datasets.scoring_keys import (
     read_key_file,
     scoring_key,
 )
+from ierkg.datasets.spreadsheet import neutralised
 from ierkg.datasets.tables import DatasetError
 from ierkg.errors import IerkgError
 
@@ -200,7 +200,7 @@ def test_scores_csv_neutralises_formulas_in_ids(tmp_path):
     data = irq_file(tmp_path, ["=HYPERLINK(1)", 30, *[1] * 16], ["-5", 30, *[1] * 16], ["@x", 30, *[1] * 16])
     lines = render_scores_csv(score_table(data, "irq")).splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == ["'=HYPERLINK(1)", "'-5", "'@x"]
-    assert [safe_cell(t) for t in ("+1", "\tx", "\rx", "ok", "")] == ["'+1", "'\tx", "'\rx", "ok", ""]
+    assert [neutralised(t) for t in ("+1", "\tx", "\rx", "ok", "")] == ["'+1", "'\tx", "'\rx", "ok", ""]
 
 
 def test_findings_csv_names_file_row_column_and_value(tmp_path):

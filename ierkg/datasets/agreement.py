@@ -25,7 +25,9 @@ import numpy as np
 
 from ..errors import IerkgError
 from .columns import BY_NAME, ColumnMap
+from .spreadsheet import neutralised
 from .tables import DatasetError, Table, open_table
+from .validation import mapped_columns
 from .vocabulary import Vocabulary, load_vocabulary
 
 # The nominal columns coders fill in; target_role and social_scale only when coded explicitly.
@@ -49,7 +51,6 @@ PERCENT_METHOD = (
 )
 
 _BETWEEN_WORDS = re.compile(r"(?<=\w)[\s_-]+(?=\w)")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _TEXT_LIST_LIMIT = 50  # longer id lists are cut in the text output; JSON always has them all
 
 
@@ -210,16 +211,7 @@ def _labels(paths: list[Path]) -> list[str]:
 
 def _mapped_columns(table: Table, column_map: ColumnMap | None) -> dict[str, str]:
     """ierkg column -> the file's header; unlike validation, only episode_id is required."""
-    mapping = column_map or ColumnMap()
-    found: dict[str, str] = {}
-    for header in table.header:
-        name = mapping.column_for(header)
-        if name in BY_NAME:
-            if name in found:
-                raise DatasetError(
-                    table.path, f"two columns both map to '{name}': '{found[name]}' and '{header}'", row=1
-                )
-            found[name] = header
+    found = mapped_columns(table, column_map)
     if "episode_id" not in found:
         raise DatasetError(
             table.path,
@@ -657,5 +649,4 @@ def _csv_cell(value: object) -> str:
         return ""
     if isinstance(value, bool | int | float):
         return repr(value) if isinstance(value, float) else str(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return neutralised(str(value))

@@ -48,6 +48,7 @@ from collections.abc import Iterable
 from ..errors import IerkgError
 from ..namespaces import IERKG, PREFIXES, SH
 from .findings import SEVERITIES, Finding
+from .spreadsheet import FORMULA_TRIGGERS, neutralised  # noqa: F401 - part of this API
 from .validation import Report
 
 FORMATS = ("human", "table", "json", "turtle", "html", "csv")
@@ -60,7 +61,6 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 CSV_COLUMNS = ("file", "row", "column", "value", "severity", "message", "rule", "node")
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 ELLIPSIS = "…"
 
@@ -277,11 +277,6 @@ def as_csv(report: Report) -> str:
         cells = (f.file, row, f.column, f.value, f.severity, f.message, f.rule, f.node)
         writer.writerow([neutralised(cell) for cell in cells])
     return out.getvalue()
-
-
-def neutralised(cell: str) -> str:
-    """A cell a spreadsheet will show as text, never evaluate."""
-    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
 
 
 # --- turtle ---------------------------------------------------------------------------------

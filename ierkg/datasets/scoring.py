@@ -21,12 +21,12 @@ from urllib.parse import quote
 from .findings import Finding
 from .scoring_checks import check, item_property, response_node, response_set_triples, response_triples
 from .scoring_keys import ScoringKey, load_instrument, scoring_key
+from .spreadsheet import neutralised
 from .tables import DatasetError, Table, open_table
 from .validation import Report
 
 ID_COLUMN = "respondent_id"
 PROBLEMS = ("Violation", "Warning")  # a cell with one of these is not scored
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _WHOLE = re.compile(r"[+-]?\d+(\.0+)?")  # "3.0" is how some statistics packages export 3
 
 
@@ -231,22 +231,17 @@ def score_text(score: int | Fraction | None) -> str:
 
 def render_scores_csv(result: ScoreResult) -> str:
     """The id, the row it came from, and one column per scale; text cells cannot run as formulas."""
-    rows: list[list[str]] = [[safe_cell(result.columns.id_header), "row", *result.score_columns]]
+    rows: list[list[str]] = [[neutralised(result.columns.id_header), "row", *result.score_columns]]
     for scored in result.rows:
         scores = [score_text(scored.scores[column]) for column in result.score_columns]
-        rows.append([safe_cell(scored.respondent_id), str(scored.row), *scores])
+        rows.append([neutralised(scored.respondent_id), str(scored.row), *scores])
     return _csv(rows)
 
 
 def render_findings_csv(findings: list[Finding]) -> str:
     header = ["file", "row", "column", "value", "severity", "rule", "message"]
     rows = [[f.file, str(f.row), f.column, f.value, f.severity, f.rule, f.message] for f in findings]
-    return _csv([header, *[[safe_cell(cell) for cell in row] for row in rows]])
-
-
-def safe_cell(text: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return _csv([header, *[[neutralised(cell) for cell in row] for row in rows]])
 
 
 def _csv(rows: list[list[str]]) -> str:

@@ -86,8 +86,8 @@ class Report:
         return totals
 
 
-def resolve_columns(table: Table, column_map: ColumnMap | None) -> dict[str, str]:
-    """ierkg column -> the file's header for it; missing required columns are unusable input."""
+def mapped_columns(table: Table, column_map: ColumnMap | None) -> dict[str, str]:
+    """ierkg column -> the file's header for it, for every ierkg column the file has."""
     mapping = column_map or ColumnMap()
     columns: dict[str, str] = {}
     for header in table.header:
@@ -98,6 +98,12 @@ def resolve_columns(table: Table, column_map: ColumnMap | None) -> dict[str, str
                     table.path, f"two columns both map to '{name}': '{columns[name]}' and '{header}'", row=1
                 )
             columns[name] = header
+    return columns
+
+
+def resolve_columns(table: Table, column_map: ColumnMap | None) -> dict[str, str]:
+    """ierkg column -> the file's header for it; missing required columns are unusable input."""
+    columns = mapped_columns(table, column_map)
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         raise DatasetError(
