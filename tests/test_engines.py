@@ -4,7 +4,8 @@ pySHACL is the reference engine. Both validate the same real files (the sample, 
 RDF input, and generated datasets of several seeds and defect rates), and every finding must
 match in row, column, value, message, severity and rule, with nothing missing or extra. The
 compiled engine is also run in small chunks, so that the duplicate-id rule across chunk
-boundaries (ierkg.datasets.validation) is held to the same answer.
+boundaries (ierkg.datasets.validation) is held to the same answer. It runs in both of its
+modes: SPARQL constraints planned in Python (the default) and sent to an Oxigraph store.
 
 pySHACL is slow (about a quarter of a second per episode here), so the datasets are small.
 """
@@ -118,8 +119,16 @@ def reference() -> PyShaclEngine:
 
 
 @pytest.fixture(scope="module")
-def compiled() -> CompiledEngine:
-    return CompiledEngine()
+def compiled() -> list[CompiledEngine]:
+    """The compiled engine in both modes: SPARQL planned in Python, and SPARQL on a store."""
+    planned, stored = CompiledEngine(), CompiledEngine(plan_sparql=False)
+    assert planned.planned and not planned.sparql, "every SPARQL constraint of the shapes is planned"
+    assert stored.sparql and not stored.planned
+    return [planned, stored]
+
+
+def mode(engine: CompiledEngine) -> str:
+    return "SPARQL planned" if engine.planned else "SPARQL on Oxigraph"
 
 
 def results(report: Report) -> Counter[Finding]:
@@ -141,7 +150,7 @@ def assert_same(reference: Report, compiled: Report, label: str) -> None:
     assert compiled.rows_read == reference.rows_read
 
 
-def test_sample(reference: PyShaclEngine, compiled: CompiledEngine, tmp_path: Path):
+def test_sample(reference: PyShaclEngine, compiled: list[CompiledEngine], tmp_path: Path):
     if OFFICIAL_SAMPLE.is_file():
         path = OFFICIAL_SAMPLE
     else:
@@ -149,35 +158,39 @@ def test_sample(reference: PyShaclEngine, compiled: CompiledEngine, tmp_path: Pa
         path.write_text(SAMPLE, encoding="utf-8")
     expected = validate_table(path, reference)
     assert expected.rows_read > 0
-    assert_same(expected, validate_table(path, compiled), "sample")
-    assert_same(expected, validate_table(path, compiled, chunk_size=1), "sample in chunks of 1")
+    for engine in compiled:
+        assert_same(expected, validate_table(path, engine), f"sample, {mode(engine)}")
+        assert_same(
+            expected, validate_table(path, engine, chunk_size=1), f"sample in chunks of 1, {mode(engine)}"
+        )
 
 
-def test_gold(reference: PyShaclEngine, compiled: CompiledEngine):
+def test_gold(reference: PyShaclEngine, compiled: list[CompiledEngine]):
     expected = gold_report(reference)
     assert as_expected(expected) == gold_expected(), "pySHACL does not give the gold findings"
-    assert_same(expected, gold_report(compiled), "gold")
+    for engine in compiled:
+        assert_same(expected, gold_report(engine), f"gold, {mode(engine)}")
 
 
 @pytest.fixture(scope="module")
-def rdf_reports(
-    reference: PyShaclEngine, compiled: CompiledEngine, tmp_path_factory
-) -> tuple[Report, Report]:
+def rdf_reports(reference: PyShaclEngine, compiled: list[CompiledEngine], tmp_path_factory) -> list[Report]:
+    """pySHACL's report first, then the compiled engine's in each mode."""
     path = tmp_path_factory.mktemp("rdf") / "episodes.ttl"
     path.write_text(RDF_EPISODES, encoding="utf-8")
-    return validate_rdf(path, reference), validate_rdf(path, compiled)
+    return [validate_rdf(path, engine) for engine in [reference, *compiled]]
 
 
-def test_rdf_input(rdf_reports: tuple[Report, Report]):
-    expected, found = (_without_node(report, ILL_TYPED) for report in rdf_reports)
+def test_rdf_input(rdf_reports: list[Report]):
+    expected, *found = (_without_node(report, ILL_TYPED) for report in rdf_reports)
     kinds = {key_of(f) for f in expected.findings}
     assert {"sh:maxCount on dcterms:identifier", "sh:class on ierkg:goalDirection", DUPLICATE} <= kinds
     nodes = {f.node.removeprefix("urn:ierkg:test:") for f in expected.findings}
     assert {"from-the-ontology", "from-the-data"} <= nodes, "instances of subclasses of Episode are checked"
-    assert_same(expected, found, "RDF input")
+    for index, report in enumerate(found):
+        assert_same(expected, report, f"RDF input, compiled engine mode {index}")
 
 
-def test_ill_typed_literals_are_reported_as_malformed_and_nothing_else(rdf_reports: tuple[Report, Report]):
+def test_ill_typed_literals_are_reported_as_malformed_and_nothing_else(rdf_reports: list[Report]):
     # "abc" is not a rating outside the scale, and a malformed time says nothing about order.
     wanted = {
         ("affect_before", "abc", "sh:datatype on ierkg:affectBefore"),
@@ -189,6 +202,7 @@ def test_ill_typed_literals_are_reported_as_malformed_and_nothing_else(rdf_repor
         found = {(f.column, f.value, f.rule) for f in report.findings if f.node == ILL_TYPED}
         if found != wanted:
             wrong.append(f"{report.engine}: missing {wanted - found}, not expected {found - wanted}")
+    assert len(rdf_reports) == 3
     assert not wrong, "\n".join(wrong)
 
 
@@ -208,16 +222,19 @@ def test_generated(reference, compiled, tmp_path: Path, seed: int, count: int, d
     assert expected.rows_read == count
     # In chunks of 1 every duplicate id is shared across chunks, so that logic is exercised.
     assert sum(f.message == DUPLICATE.removeprefix("SPARQL: ") for f in expected.findings) >= 2
-    assert_same(expected, validate_table(path, compiled, scale=scale), f"seed {seed}")
-    for chunk_size in (20, 7, 1):
-        chunked = validate_table(path, compiled, scale=scale, chunk_size=chunk_size)
-        assert_same(expected, chunked, f"seed {seed} in chunks of {chunk_size}")
+    for engine in compiled:
+        assert_same(expected, validate_table(path, engine, scale=scale), f"seed {seed}, {mode(engine)}")
+        for chunk_size in (20, 7, 1):
+            chunked = validate_table(path, engine, scale=scale, chunk_size=chunk_size)
+            assert_same(expected, chunked, f"seed {seed} in chunks of {chunk_size}, {mode(engine)}")
 
 
-def test_gold_in_chunks(compiled: CompiledEngine):
+def test_gold_in_chunks(compiled: list[CompiledEngine]):
     # test_gold shows these are pySHACL's findings; reading the file in chunks must not change them.
-    for chunk_size in (1, 2, 5, 33):
-        assert as_expected(gold_report(compiled, chunk_size)) == gold_expected(), f"chunks of {chunk_size}"
+    for engine in compiled:
+        for chunk_size in (1, 2, 5, 33):
+            found = as_expected(gold_report(engine, chunk_size))
+            assert found == gold_expected(), f"chunks of {chunk_size}, {mode(engine)}"
 
 
 def test_a_property_shape_keeps_its_own_severity(tmp_path: Path):

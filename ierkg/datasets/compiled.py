@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
@@ -28,6 +26,8 @@ from ..namespaces import SH
 from ..resources import release_dir, shapes_dir
 from .episodes import Chunk
 from .reference_engine import rule_name
+from .sparql_plan import Plan, TripleIndex, Unsupported, plan
+from .terms import VALIDATORS, less_or_equal, lexical, literal, same_value
 from .validation import Engine, RawResult
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -63,21 +63,25 @@ class CoreCheck:
 
 @dataclass(frozen=True)
 class SparqlCheck:
-    query: str
+    query: str  # for a store: the constraint joined with the focus nodes
     target: frozenset[str]
     message: str
     severity: str
+    plan: Plan | None  # the constraint planned for Python, None where the planner refuses it
 
 
 class CompiledEngine(Engine):
     name = "compiled"
 
-    def __init__(self, shapes: Path | None = None, release: Path | None = None):
+    def __init__(self, shapes: Path | None = None, release: Path | None = None, plan_sparql: bool = True):
+        """``plan_sparql=False`` sends every SPARQL constraint to Oxigraph (the tests compare both)."""
         graph = Graph().parse(shapes or shapes_dir() / "episodes.ttl", format="turtle")
-        self.core, self.sparql = compile_shapes(graph)
+        self.core, sparql = compile_shapes(graph)
+        self.planned = [check for check in sparql if plan_sparql and check.plan is not None]
+        self.sparql = [check for check in sparql if check not in self.planned]
         self.ontology = _ontology(str(release or release_dir()))
-        # Predicates the SPARQL checks read; only these go into the store, from the data and
-        # from the ontology alike (pySHACL's queries see both).
+        # Predicates the store's SPARQL checks read; only these go into the store, from the
+        # data and from the ontology alike (pySHACL's queries see both).
         self.store_predicates: set[str] | None = {
             iri for check in self.sparql for iri in _predicates_in(check.query)
         }
@@ -105,8 +109,34 @@ class CompiledEngine(Engine):
                     (node, data.props.get(node, empty)) for node in types.focus(check.target)
                 ]
             results += _run_core(check, nodes, types)
+        if self.planned:
+            results += self._run_planned(chunk, types)
         if self.sparql:
             results += self._run_sparql(chunk, types)
+        return results
+
+    def _run_planned(self, chunk: Chunk, types: _Types) -> list[RawResult]:
+        graph = TripleIndex(chunk.subjects, self.ontology.subjects)
+        results = []
+        for check in self.planned:
+            assert check.plan is not None
+            columns = check.plan.variables
+            for solution in check.plan.run(types.focus(check.target), graph):
+                bound = dict(zip(columns, solution, strict=True))
+                focus, path, value = bound.get("this"), bound.get("path"), bound.get("value")
+                if focus is None:
+                    continue
+                results.append(
+                    RawResult(
+                        focus=lexical(focus),
+                        path=lexical(path) if path else None,
+                        # SHACL: without a ?value binding, a node shape's value node is the focus node
+                        value=lexical(value if value is not None else focus),
+                        message=check.message,
+                        severity=check.severity,
+                        rule=rule_name("SPARQL", lexical(path) if path else None),
+                    )
+                )
         return results
 
     def _run_sparql(self, chunk: Chunk, types: _Types) -> list[RawResult]:
@@ -215,7 +245,11 @@ def _sparql_check(
     focus = " UNION ".join(f"{{ ?this <{FOCUS}> <{t}> }}" for t in sorted(targets))
     inner = select.replace("$this", "?this")
     query = f"{prefixes}\nSELECT DISTINCT {variables} WHERE {{ {focus} {{ {inner} }} }}"
-    return SparqlCheck(query, targets, message, severity)
+    try:
+        planned: Plan | None = plan(f"{prefixes}\n{select}")
+    except Unsupported:
+        planned = None
+    return SparqlCheck(query, targets, message, severity, planned)
 
 
 _VARIABLE_PREDICATE = re.compile(
@@ -263,6 +297,7 @@ class _Ontology:
     ntriples: bytes
     types: dict[str, set[str]]  # individual -> its classes
     superclasses: dict[str, set[str]]  # class -> itself and all its superclasses
+    subjects: dict[str, dict[str, list[str]]]  # every triple by subject, for the planned checks
 
 
 @cache
@@ -270,7 +305,11 @@ def _ontology(release: str) -> _Ontology:
     text = (Path(release) / "ierkg.nt").read_bytes()
     types: dict[str, set[str]] = defaultdict(set)
     parents: dict[str, set[str]] = defaultdict(set)
+    subjects: dict[str, dict[str, list[str]]] = {}
     for triple in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES):
+        objects = subjects.setdefault(str(triple.subject), {}).setdefault(str(triple.predicate), [])
+        if str(triple.object) not in objects:
+            objects.append(str(triple.object))
         if isinstance(triple.object, pyoxigraph.NamedNode):
             if triple.predicate.value == str(RDF.type):
                 types[f"<{triple.subject.value}>"].add(triple.object.value)
@@ -278,7 +317,7 @@ def _ontology(release: str) -> _Ontology:
                 triple.subject, pyoxigraph.NamedNode
             ):
                 parents[triple.subject.value].add(triple.object.value)
-    return _Ontology(text, dict(types), _closure(parents))
+    return _Ontology(text, dict(types), _closure(parents), subjects)
 
 
 def _closure(parents: dict[str, set[str]]) -> dict[str, set[str]]:
@@ -357,7 +396,7 @@ def _run_core(
             RawResult(
                 node[1:-1],
                 path,
-                _lexical(value) if value else None,
+                lexical(value) if value else None,
                 check.message,
                 check.severity,
                 rule_name(check.component, path),
@@ -378,7 +417,7 @@ def _run_core(
         for node, props in nodes:
             for value in props.get(key, ()):
                 for other in props.get(other_key, ()):
-                    if _less_or_equal(value, other) is not True:
+                    if less_or_equal(value, other) is not True:
                         result(node, value)
         return results
     # sh:class and sh:datatype judge each value on its own: coded datasets repeat a few values
@@ -389,12 +428,12 @@ def _run_core(
         def judge(value: str) -> bool:
             return types.is_instance(value, cls)
     else:
-        valid = _VALIDATORS.get(check.argument, lambda _text: True)
+        valid = VALIDATORS.get(check.argument, lambda _text: True)
         datatype = check.argument
 
         def judge(value: str) -> bool:
-            literal = _literal(value)
-            return literal is not None and literal[1] == datatype and valid(literal[0])
+            parsed = literal(value)
+            return parsed is not None and parsed[1] == datatype and valid(parsed[0])
 
     verdicts: dict[str, bool] = {}
     for node, props in nodes:
@@ -407,92 +446,15 @@ def _run_core(
     return results
 
 
-_STRING_ESCAPES = re.compile(r"\\(.)")
-_LITERAL = re.compile(r'^"(.*)"(?:\^\^<([^>]+)>|@([\w-]+))?$', re.S)
-
-
-def _literal(term: str) -> tuple[str, str] | None:
-    """(lexical form, datatype IRI) of an N-Triples literal term, None for an IRI or blank node."""
-    match = _LITERAL.match(term)
-    if match is None:
-        return None
-    lexical = _STRING_ESCAPES.sub(
-        lambda m: {"n": "\n", "r": "\r", "t": "\t"}.get(m.group(1), m.group(1)), match.group(1)
-    )
-    datatype = match.group(2) or (
-        "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString" if match.group(3) else f"{XSD}string"
-    )
-    return lexical, datatype
-
-
-def _lexical(term: str) -> str:
-    literal = _literal(term)
-    if literal is not None:
-        return literal[0]
-    return term[1:-1] if term.startswith("<") else term
-
-
-def _decimal_or_none(text: str) -> Decimal | None:
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
-
-
-def _datetime_or_none(text: str) -> datetime | None:
-    if not re.fullmatch(r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?", text):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-_VALIDATORS: dict[str, Callable[[str], bool]] = {
-    f"{XSD}decimal": lambda text: _decimal_or_none(text) is not None,
-    f"{XSD}integer": lambda text: re.fullmatch(r"[+-]?\d+", text) is not None,
-    f"{XSD}dateTime": lambda text: _datetime_or_none(text) is not None,
-    f"{XSD}boolean": lambda text: text in ("true", "false", "1", "0"),
-}
-_NUMERIC = {f"{XSD}decimal", f"{XSD}integer", f"{XSD}double", f"{XSD}float"}
-
-
-def _less_or_equal(left: str, right: str) -> bool | None:
-    """SPARQL's <= on two literal terms; None where they cannot be compared."""
-    a, b = _literal(left), _literal(right)
-    if a is None or b is None:
-        return None
-    if a[1] in _NUMERIC and b[1] in _NUMERIC:
-        x, y = _decimal_or_none(a[0]), _decimal_or_none(b[0])
-        return None if x is None or y is None else x <= y
-    if a[1] == b[1] == f"{XSD}dateTime":
-        x, y = _datetime_or_none(a[0]), _datetime_or_none(b[0])
-        if x is None or y is None or (x.tzinfo is None) != (y.tzinfo is None):
-            return None
-        return x <= y
-    if a[1] == b[1] == f"{XSD}string":
-        return a[0] <= b[0]
-    return None
-
-
 def _as_written(term, written: list[str] | tuple) -> str | None:
     """A result's value in the data's own lexical form: the store keeps numbers canonically."""
     if not isinstance(term, pyoxigraph.Literal):
         return _value(term)
     for candidate in written:
-        literal = _literal(candidate)
-        if literal is not None and literal[1] == term.datatype.value and _same_value(literal[0], term.value):
-            return literal[0]
+        parsed = literal(candidate)
+        if parsed is not None and parsed[1] == term.datatype.value and same_value(parsed[0], term.value):
+            return parsed[0]
     return term.value
-
-
-def _same_value(lexical: str, canonical: str) -> bool:
-    if lexical == canonical:
-        return True
-    left, right = _decimal_or_none(lexical), _decimal_or_none(canonical)
-    return left is not None and left == right
 
 
 def _value(term) -> str | None:
