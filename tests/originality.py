@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator
 RUN_LENGTH = 8
 
 # English function words (the common NLTK list), as removed from seed 001.
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
 her hers herself it its itself they them their theirs themselves what which who whom this that
 these those am is are was were be been being have has had having do does did doing a an the and
@@ -25,7 +26,8 @@ before after above below to from up down in out on off over under again further 
 there when where why how all any both each few more most other some such no nor not only own
 same so than too very s t can will just don should now d ll m o re ve y ain aren couldn didn
 doesn hadn hasn haven isn ma mightn mustn needn shan shouldn wasn weren won wouldn
-""".split())
+""".split()
+)
 
 
 def plain_words(text: str) -> list[str]:
@@ -39,7 +41,7 @@ def content_words(text: str) -> list[str]:
 
 def runs(words: list[str]) -> Iterator[str]:
     for start in range(len(words) - RUN_LENGTH + 1):
-        yield " ".join(words[start:start + RUN_LENGTH])
+        yield " ".join(words[start : start + RUN_LENGTH])
 
 
 def fingerprint(form: str, run: str) -> str:

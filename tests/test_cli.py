@@ -58,7 +58,15 @@ def test_build_with_a_syntax_error_exits_2_naming_file_line_and_column(source_co
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[30] = lines[30] + " ]]"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run_ierkg("build", "--docs", str(tmp_path / "docs"), "--sources", str(source_copy), "--out", str(tmp_path / "out"))
+    result = run_ierkg(
+        "build",
+        "--docs",
+        str(tmp_path / "docs"),
+        "--sources",
+        str(source_copy),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 2
     assert f"{path}:31:" in result.stderr and "syntax error" in result.stderr
     assert "Traceback" not in result.stderr
@@ -66,11 +74,21 @@ def test_build_with_a_syntax_error_exits_2_naming_file_line_and_column(source_co
 
 
 def test_build_with_qc_failures_lists_every_offender(source_copy, tmp_path):
-    for file, label in (("framework.ttl", 'rdfs:label "modulation"@en ;'),
-                        ("mechanisms.ttl", 'rdfs:label "warm glow"@en ;')):
+    for file, label in (
+        ("framework.ttl", 'rdfs:label "modulation"@en ;'),
+        ("mechanisms.ttl", 'rdfs:label "warm glow"@en ;'),
+    ):
         path = source_copy / file
         path.write_text(path.read_text(encoding="utf-8").replace(label, ""), encoding="utf-8")
-    result = run_ierkg("build", "--docs", str(tmp_path / "docs"), "--sources", str(source_copy), "--out", str(tmp_path / "out"))
+    result = run_ierkg(
+        "build",
+        "--docs",
+        str(tmp_path / "docs"),
+        "--sources",
+        str(source_copy),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 2
     assert "2 quality-check problem(s)" in result.stderr
     assert "ierkg:Modulation [rdfs:label]" in result.stderr
@@ -84,11 +102,20 @@ def test_build_with_an_unsatisfiable_class_exits_2_naming_it(source_copy, tmp_pa
     path = source_copy / "framework.ttl"
     path.write_text(
         path.read_text(encoding="utf-8")
-        + "\nierkg:GoalAndNoGoal a owl:Class ; " + QC_COMPLETE.format(label="goal and no goal")
+        + "\nierkg:GoalAndNoGoal a owl:Class ; "
+        + QC_COMPLETE.format(label="goal and no goal")
         + " ;\n    owl:equivalentClass [ a owl:Class ; owl:intersectionOf ( ierkg:EmotionRegulation ierkg:Modulation ) ] .\n",
         encoding="utf-8",
     )
-    result = run_ierkg("build", "--docs", str(tmp_path / "docs"), "--sources", str(source_copy), "--out", str(tmp_path / "out"))
+    result = run_ierkg(
+        "build",
+        "--docs",
+        str(tmp_path / "docs"),
+        "--sources",
+        str(source_copy),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 2
     assert "unsatisfiable" in result.stderr and "ierkg:GoalAndNoGoal" in result.stderr
 
@@ -99,10 +126,19 @@ def test_build_with_an_inconsistent_ontology_exits_2(source_copy, tmp_path):
         path.read_text(encoding="utf-8")
         # Regulation and modulation are disjoint, so nothing can be both.
         + "\nierkg:ImpossibleEpisode a owl:NamedIndividual , ierkg:EmotionRegulation , ierkg:Modulation ; "
-        + QC_COMPLETE.format(label="impossible episode") + " .\n",
+        + QC_COMPLETE.format(label="impossible episode")
+        + " .\n",
         encoding="utf-8",
     )
-    result = run_ierkg("build", "--docs", str(tmp_path / "docs"), "--sources", str(source_copy), "--out", str(tmp_path / "out"))
+    result = run_ierkg(
+        "build",
+        "--docs",
+        str(tmp_path / "docs"),
+        "--sources",
+        str(source_copy),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 2
     assert "inconsistent" in result.stderr
 
@@ -115,7 +151,15 @@ def test_build_without_java_exits_2_and_says_what_to_install(tmp_path):
 
 
 def test_build_from_a_missing_folder_exits_2(tmp_path):
-    result = run_ierkg("build", "--docs", str(tmp_path / "docs"), "--sources", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
+    result = run_ierkg(
+        "build",
+        "--docs",
+        str(tmp_path / "docs"),
+        "--sources",
+        str(tmp_path / "nowhere"),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 2
     assert "does not exist" in result.stderr
 
@@ -129,8 +173,19 @@ def test_planned_subcommands_say_they_are_not_available_yet():
 
 def test_build_refuses_a_header_whose_version_differs_from_the_package(source_copy, tmp_path):
     path = source_copy / "ierkg.ttl"
-    path.write_text(path.read_text(encoding="utf-8").replace('owl:versionInfo "0.1.0"', 'owl:versionInfo "0.0.9"'), encoding="utf-8")
-    result = run_ierkg("build", "--docs", str(tmp_path / "docs"), "--sources", str(source_copy), "--out", str(tmp_path / "out"))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('owl:versionInfo "0.1.0"', 'owl:versionInfo "0.0.9"'),
+        encoding="utf-8",
+    )
+    result = run_ierkg(
+        "build",
+        "--docs",
+        str(tmp_path / "docs"),
+        "--sources",
+        str(source_copy),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 2
     assert "owl:versionInfo 0.0.9, but the package version is" in result.stderr
 
@@ -140,7 +195,15 @@ def test_build_refuses_to_drop_a_released_term(source_copy, tmp_path):
     text = path.read_text(encoding="utf-8")
     start = text.index("ierkg:Strangers a owl:NamedIndividual")
     path.write_text(text[:start], encoding="utf-8")  # Strangers was the file's last entity
-    result = run_ierkg("build", "--docs", str(tmp_path / "docs"), "--sources", str(source_copy), "--out", str(tmp_path / "out"))
+    result = run_ierkg(
+        "build",
+        "--docs",
+        str(tmp_path / "docs"),
+        "--sources",
+        str(source_copy),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 2
     assert "released in 0.1.0 are gone from the sources: ierkg:Strangers" in result.stderr
     assert "owl:deprecated" in result.stderr
@@ -155,7 +218,15 @@ def test_a_released_term_can_be_deprecated_in_favour_of_another(source_copy, tmp
         ),
         encoding="utf-8",
     )
-    result = run_ierkg("build", "--docs", str(tmp_path / "docs"), "--sources", str(source_copy), "--out", str(tmp_path / "out"))
+    result = run_ierkg(
+        "build",
+        "--docs",
+        str(tmp_path / "docs"),
+        "--sources",
+        str(source_copy),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 0, result.stderr
 
 

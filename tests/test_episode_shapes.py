@@ -24,8 +24,7 @@ from rdflib.namespace import RDF, RDFS
 
 from ierkg.datasets.columns import COLUMNS, load_column_map
 from ierkg.datasets.compiled import CompiledEngine
-from ierkg.datasets.findings import Finding
-from ierkg.datasets.reference_engine import rule_name
+from ierkg.datasets.findings import Finding, rule_name
 from ierkg.datasets.validation import Engine, Report, validate_rdf, validate_table
 from ierkg.namespaces import SH, curie
 

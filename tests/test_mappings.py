@@ -52,4 +52,6 @@ def test_the_mapping_check_notices_an_unverified_identifier(sources, verified):
     graph = sources.graph.__class__()
     graph += sources.graph
     graph.add((IERKG.Depression, SKOS.exactMatch, URIRef("http://purl.obolibrary.org/obo/DOID_0000000")))
-    assert unchecked_mappings(graph, verified) == ["ierkg:Depression skos:exactMatch <http://purl.obolibrary.org/obo/DOID_0000000>"]
+    assert unchecked_mappings(graph, verified) == [
+        "ierkg:Depression skos:exactMatch <http://purl.obolibrary.org/obo/DOID_0000000>"
+    ]

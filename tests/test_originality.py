@@ -26,10 +26,14 @@ def fingerprints() -> set[str]:
 def test_the_check_catches_copied_text_in_both_forms(fingerprints):
     # A phrase from the Wikipedia article (CC BY-SA): verbatim, then with only function words
     # changed, which the stop-word-free form still recognises.
-    assert shared_runs("They show that making others feel better appears to be far more common.", fingerprints)
+    assert shared_runs(
+        "They show that making others feel better appears to be far more common.", fingerprints
+    )
     reworded = "although making others feel better appears very far and common; many instances of interpersonal emotion regulation"
     assert shared_runs(reworded, fingerprints)
-    assert not shared_runs("An episode in which feelings change although nobody pursues a goal.", fingerprints)
+    assert not shared_runs(
+        "An episode in which feelings change although nobody pursues a goal.", fingerprints
+    )
 
 
 def test_no_text_we_wrote_copies_a_seed(sources, fingerprints):
@@ -41,7 +45,11 @@ def test_no_text_we_wrote_copies_a_seed(sources, fingerprints):
     for subject, predicate, text in sources.graph:
         if not isinstance(text, Literal) or predicate in NOT_PROSE:
             continue
-        if isinstance(subject, URIRef) and str(subject).startswith(str(REF)) and predicate != SKOS.editorialNote:
+        if (
+            isinstance(subject, URIRef)
+            and str(subject).startswith(str(REF))
+            and predicate != SKOS.editorialNote
+        ):
             continue  # a record's title and citation quote the work; its notes are ours
         for run in shared_runs(str(text), fingerprints):
             copied.append(f"{curie(str(subject))} {curie(str(predicate))}: '{run}'")

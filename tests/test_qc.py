@@ -42,7 +42,9 @@ def test_every_entity_is_checked(sources):
     graph += sources.graph
     unlabelled = set()
     for kind in kinds:
-        entity = sorted(s for s in graph.subjects(RDF.type, kind) if is_ierkg_entity(str(s)) and s not in unlabelled)[0]
+        entity = sorted(
+            s for s in graph.subjects(RDF.type, kind) if is_ierkg_entity(str(s)) and s not in unlabelled
+        )[0]
         graph.remove((entity, RDFS.label, None))
         unlabelled.add(entity)
     reported = {p.focus for p in violations(check_ontology(graph, QC_SHAPES)) if "English label" in p.message}
@@ -51,94 +53,234 @@ def test_every_entity_is_checked(sources):
 
 MUTATIONS = [
     # (file, old, new, expected fragment of the message)
-    ("framework.ttl", 'rdfs:label "modulation"@en ;', "",
-     "ierkg:Modulation [rdfs:label]: needs exactly one English label"),
-    ("framework.ttl", 'rdfs:label "modulation"@en ;', 'rdfs:label "modulation"@en , "modulation of affect"@en ;',
-     "ierkg:Modulation [rdfs:label]: needs exactly one English label"),
-    ("framework.ttl", 'rdfs:label "modulation"@en ;', 'rdfs:label "modulation" ;',
-     "ierkg:Modulation [rdfs:label]: every label needs a language tag"),
-    ("episode-model.ttl", 'rdfs:label "has target"@en ;', 'rdfs:label "has target"@en ; skos:definition "A second definition."@en ;',
-     "ierkg:target [skos:definition]: needs exactly one English definition"),
-    ("mechanisms.ttl", '@en ;\n    dcterms:source ref:ZakiWilliams2013 , ref:Andreoni1990 , ref:Harbaugh1998 , ref:ZakiMitchell2011 .',
-     "@en .", "ierkg:WarmGlow [dcterms:source]: needs at least one source"),
-    ("mechanisms.ttl", "dcterms:source ref:ZakiWilliams2013 , ref:Andreoni1990", 'dcterms:source "Zaki 2013" , ref:ZakiWilliams2013 , ref:Andreoni1990',
-     "ierkg:WarmGlow [dcterms:source]: a source must be the IRI of a bibliographic record"),
-    ("framework.ttl", 'rdfs:label "Person B"@en ;', 'rdfs:label "person a"@en ;',
-     'ierkg:PersonB: label "person a" is also the label of ierkg:PersonA'),
-    ("framework.ttl", "owl:disjointWith ierkg:LiveInteractionEpisode", "owl:disjointWith ierkg:LiveInteractionEpisod",
-     "ierkg:LiveInteractionEpisod [rdf:type]: is used but not declared"),
-    ("mechanisms.ttl", "ref:ZakiMitchell2011 .", "ref:ZakiMitchell2012 .",
-     "ref:ZakiMitchell2012 [rdf:type]: is cited as a source but is not a bibliographic record"),
-    ("mechanisms.ttl", "ref:ZakiMitchell2011 .", "ref:ZakiMitchell2012 .",
-     "ref:ZakiMitchell2012 [rdf:type]: is used but no bibliographic record with this IRI exists"),
+    (
+        "framework.ttl",
+        'rdfs:label "modulation"@en ;',
+        "",
+        "ierkg:Modulation [rdfs:label]: needs exactly one English label",
+    ),
+    (
+        "framework.ttl",
+        'rdfs:label "modulation"@en ;',
+        'rdfs:label "modulation"@en , "modulation of affect"@en ;',
+        "ierkg:Modulation [rdfs:label]: needs exactly one English label",
+    ),
+    (
+        "framework.ttl",
+        'rdfs:label "modulation"@en ;',
+        'rdfs:label "modulation" ;',
+        "ierkg:Modulation [rdfs:label]: every label needs a language tag",
+    ),
+    (
+        "episode-model.ttl",
+        'rdfs:label "has target"@en ;',
+        'rdfs:label "has target"@en ; skos:definition "A second definition."@en ;',
+        "ierkg:target [skos:definition]: needs exactly one English definition",
+    ),
+    (
+        "mechanisms.ttl",
+        "@en ;\n    dcterms:source ref:ZakiWilliams2013 , ref:Andreoni1990 , ref:Harbaugh1998 , ref:ZakiMitchell2011 .",
+        "@en .",
+        "ierkg:WarmGlow [dcterms:source]: needs at least one source",
+    ),
+    (
+        "mechanisms.ttl",
+        "dcterms:source ref:ZakiWilliams2013 , ref:Andreoni1990",
+        'dcterms:source "Zaki 2013" , ref:ZakiWilliams2013 , ref:Andreoni1990',
+        "ierkg:WarmGlow [dcterms:source]: a source must be the IRI of a bibliographic record",
+    ),
+    (
+        "framework.ttl",
+        'rdfs:label "Person B"@en ;',
+        'rdfs:label "person a"@en ;',
+        'ierkg:PersonB: label "person a" is also the label of ierkg:PersonA',
+    ),
+    (
+        "framework.ttl",
+        "owl:disjointWith ierkg:LiveInteractionEpisode",
+        "owl:disjointWith ierkg:LiveInteractionEpisod",
+        "ierkg:LiveInteractionEpisod [rdf:type]: is used but not declared",
+    ),
+    (
+        "mechanisms.ttl",
+        "ref:ZakiMitchell2011 .",
+        "ref:ZakiMitchell2012 .",
+        "ref:ZakiMitchell2012 [rdf:type]: is cited as a source but is not a bibliographic record",
+    ),
+    (
+        "mechanisms.ttl",
+        "ref:ZakiMitchell2011 .",
+        "ref:ZakiMitchell2012 .",
+        "ref:ZakiMitchell2012 [rdf:type]: is used but no bibliographic record with this IRI exists",
+    ),
     # Statements about ierkg IRIs that are not declared as OWL entities (from a review).
-    ("mechanisms.ttl", "# --- the five mechanisms", "ierkg:Bar a ierkg:TargetRole .\n# --- the five mechanisms",
-     "ierkg:Bar [rdf:type]: is used but not declared"),
-    ("mechanisms.ttl", "# --- the five mechanisms", "ierkg:Baz a owl:FunctionalProperty .\n# --- the five mechanisms",
-     "ierkg:Baz [rdf:type]: is used but not declared"),
-    ("mechanisms.ttl", "# --- the five mechanisms", "ierkg:Qux a rdfs:Class .\n# --- the five mechanisms",
-     "ierkg:Qux [rdf:type]: is used but not declared"),
-    ("mechanisms.ttl", "# --- the five mechanisms", 'ierkg:Foo rdfs:label "foo"@en .\n# --- the five mechanisms',
-     "ierkg:Foo [skos:definition]: needs exactly one English definition"),
-    ("mechanisms.ttl", "# --- the five mechanisms", 'ierkg:Bar a ierkg:TargetRole .\n# --- the five mechanisms',
-     "ierkg:Bar [dcterms:source]: needs at least one source"),
-    ("episode-model.ttl", "ierkg:TargetOther a owl:NamedIndividual , ierkg:TargetRole ;",
-     "ierkg:TargetBoth a owl:NamedIndividual , ierkg:TargetRole ; rdfs:label \"both\"@en ; skos:definition \"Both.\"@en ; dcterms:source ref:ZakiWilliams2013 .\nierkg:TargetOther a owl:NamedIndividual , ierkg:TargetRole ;",
-     "ierkg:TargetBoth: is typed ierkg:TargetRole (directly or through a subclass), a closed set of values"),
-    ("references.ttl", 'bibo:doi "10.2307/2234133"', 'bibo:doi "10.2307\\\\_2234133"',
-     "ref:Andreoni1990 [bibo:doi]: is not a well-formed DOI"),
-    ("references.ttl", 'bibo:doi "10.2307/2234133"', 'bibo:doi "doi:10.2307/2234133"',
-     "ref:Andreoni1990 [bibo:doi]: is not a well-formed DOI"),
-    ("references.ttl", "schema:sameAs <https://doi.org/10.2307/2234133> ;", "",
-     "ref:Andreoni1990: the DOI 10.2307/2234133 must also be given as an IRI"),
-    ("references.ttl", "schema:sameAs <https://doi.org/10.2307/2234133> ;", "schema:sameAs <https://doi.org/10.2307/9999999> ;",
-     "ref:Andreoni1990: https://doi.org/10.2307/9999999 is a DOI IRI but the record has no matching bibo:doi"),
-    ("references.ttl", 'prism:publicationName "The American Economic Review" ;', "",
-     "ref:Harbaugh1998: needs a venue (prism:publicationName) or a publisher"),
-    ("references.ttl", 'dcterms:creator "Harbaugh, W. T." ;\n    dcterms:issued "1998"^^xsd:gYear ;',
-     'dcterms:creator "Harbaugh, W. T." ;\n    dcterms:issued "1998" ;',
-     "ref:Harbaugh1998 [dcterms:issued]: needs exactly one year of publication"),
-    ("references.ttl", 'dcterms:creator "Harbaugh, W. T." ;', "",
-     "ref:Harbaugh1998 [dcterms:creator]: needs its authors"),
-    ("references.ttl", 'fabio:hasAccessDate "2026-11-23"^^xsd:date ;', "",
-     "ref:WikipediaIER [fabio:hasAccessDate]: needs exactly one retrieval date"),
-    ("references.ttl", 'bibo:uri "https://en.wikipedia.org/wiki/Interpersonal_emotion_regulation"^^xsd:anyURI ;', "",
-     "ref:WikipediaIER [bibo:uri]: needs exactly one URL"),
-    ("references.ttl", "# --- journal articles",
-     ('ref:Orphan2000 a bibo:Book ; rdfs:label "Orphan 2000" ; dcterms:title "T" ; dcterms:creator "O, A." ;'
-      ' dcterms:issued "2000"^^xsd:gYear ; dcterms:publisher "P" ; dcterms:bibliographicCitation "C" .\n# --- journal articles'),
-     "ref:Orphan2000: no entity cites this record"),
+    (
+        "mechanisms.ttl",
+        "# --- the five mechanisms",
+        "ierkg:Bar a ierkg:TargetRole .\n# --- the five mechanisms",
+        "ierkg:Bar [rdf:type]: is used but not declared",
+    ),
+    (
+        "mechanisms.ttl",
+        "# --- the five mechanisms",
+        "ierkg:Baz a owl:FunctionalProperty .\n# --- the five mechanisms",
+        "ierkg:Baz [rdf:type]: is used but not declared",
+    ),
+    (
+        "mechanisms.ttl",
+        "# --- the five mechanisms",
+        "ierkg:Qux a rdfs:Class .\n# --- the five mechanisms",
+        "ierkg:Qux [rdf:type]: is used but not declared",
+    ),
+    (
+        "mechanisms.ttl",
+        "# --- the five mechanisms",
+        'ierkg:Foo rdfs:label "foo"@en .\n# --- the five mechanisms',
+        "ierkg:Foo [skos:definition]: needs exactly one English definition",
+    ),
+    (
+        "mechanisms.ttl",
+        "# --- the five mechanisms",
+        "ierkg:Bar a ierkg:TargetRole .\n# --- the five mechanisms",
+        "ierkg:Bar [dcterms:source]: needs at least one source",
+    ),
+    (
+        "episode-model.ttl",
+        "ierkg:TargetOther a owl:NamedIndividual , ierkg:TargetRole ;",
+        'ierkg:TargetBoth a owl:NamedIndividual , ierkg:TargetRole ; rdfs:label "both"@en ; skos:definition "Both."@en ; dcterms:source ref:ZakiWilliams2013 .\nierkg:TargetOther a owl:NamedIndividual , ierkg:TargetRole ;',
+        "ierkg:TargetBoth: is typed ierkg:TargetRole (directly or through a subclass), a closed set of values",
+    ),
+    (
+        "references.ttl",
+        'bibo:doi "10.2307/2234133"',
+        'bibo:doi "10.2307\\\\_2234133"',
+        "ref:Andreoni1990 [bibo:doi]: is not a well-formed DOI",
+    ),
+    (
+        "references.ttl",
+        'bibo:doi "10.2307/2234133"',
+        'bibo:doi "doi:10.2307/2234133"',
+        "ref:Andreoni1990 [bibo:doi]: is not a well-formed DOI",
+    ),
+    (
+        "references.ttl",
+        "schema:sameAs <https://doi.org/10.2307/2234133> ;",
+        "",
+        "ref:Andreoni1990: the DOI 10.2307/2234133 must also be given as an IRI",
+    ),
+    (
+        "references.ttl",
+        "schema:sameAs <https://doi.org/10.2307/2234133> ;",
+        "schema:sameAs <https://doi.org/10.2307/9999999> ;",
+        "ref:Andreoni1990: https://doi.org/10.2307/9999999 is a DOI IRI but the record has no matching bibo:doi",
+    ),
+    (
+        "references.ttl",
+        'prism:publicationName "The American Economic Review" ;',
+        "",
+        "ref:Harbaugh1998: needs a venue (prism:publicationName) or a publisher",
+    ),
+    (
+        "references.ttl",
+        'dcterms:creator "Harbaugh, W. T." ;\n    dcterms:issued "1998"^^xsd:gYear ;',
+        'dcterms:creator "Harbaugh, W. T." ;\n    dcterms:issued "1998" ;',
+        "ref:Harbaugh1998 [dcterms:issued]: needs exactly one year of publication",
+    ),
+    (
+        "references.ttl",
+        'dcterms:creator "Harbaugh, W. T." ;',
+        "",
+        "ref:Harbaugh1998 [dcterms:creator]: needs its authors",
+    ),
+    (
+        "references.ttl",
+        'fabio:hasAccessDate "2026-11-23"^^xsd:date ;',
+        "",
+        "ref:WikipediaIER [fabio:hasAccessDate]: needs exactly one retrieval date",
+    ),
+    (
+        "references.ttl",
+        'bibo:uri "https://en.wikipedia.org/wiki/Interpersonal_emotion_regulation"^^xsd:anyURI ;',
+        "",
+        "ref:WikipediaIER [bibo:uri]: needs exactly one URL",
+    ),
+    (
+        "references.ttl",
+        "# --- journal articles",
+        (
+            'ref:Orphan2000 a bibo:Book ; rdfs:label "Orphan 2000" ; dcterms:title "T" ; dcterms:creator "O, A." ;'
+            ' dcterms:issued "2000"^^xsd:gYear ; dcterms:publisher "P" ; dcterms:bibliographicCitation "C" .\n# --- journal articles'
+        ),
+        "ref:Orphan2000: no entity cites this record",
+    ),
 ]
 
 
 MUTATIONS += [
     # Evidence: an association without its owl:Axiom.
-    ("clinical.ttl", "[] a owl:Axiom ; owl:annotatedSource ierkg:BorderlinePersonalityDisorder ; owl:annotatedProperty ierkg:hasSymptomsAssociatedWith ; owl:annotatedTarget ierkg:Venting ; dcterms:source ref:WikipediaIER .",
-     "", "ierkg:BorderlinePersonalityDisorder: the statement ierkg:hasSymptomsAssociatedWith ierkg:Venting has no evidence"),
-    ("mechanisms.ttl", "[] a owl:Axiom ; owl:annotatedSource ierkg:WarmGlow ; owl:annotatedProperty rdf:type ; owl:annotatedTarget ierkg:ExtrinsicResponseIndependentMechanism ; dcterms:source ref:ZakiWilliams2013 .",
-     "", "ierkg:WarmGlow: the statement rdf:type ierkg:ExtrinsicResponseIndependentMechanism has no evidence"),
-    ("instruments.ttl", "[] a owl:Axiom ; owl:annotatedSource ierkg:IERQ ; owl:annotatedProperty ierkg:measures ; owl:annotatedTarget ierkg:IntrinsicInterpersonalRegulation ; dcterms:source ref:WikipediaIER , ref:HofmannCarpenterCurtiss2016 .",
-     "", "ierkg:IERQ: the statement ierkg:measures ierkg:IntrinsicInterpersonalRegulation has no evidence"),
+    (
+        "clinical.ttl",
+        "[] a owl:Axiom ; owl:annotatedSource ierkg:BorderlinePersonalityDisorder ; owl:annotatedProperty ierkg:hasSymptomsAssociatedWith ; owl:annotatedTarget ierkg:Venting ; dcterms:source ref:WikipediaIER .",
+        "",
+        "ierkg:BorderlinePersonalityDisorder: the statement ierkg:hasSymptomsAssociatedWith ierkg:Venting has no evidence",
+    ),
+    (
+        "mechanisms.ttl",
+        "[] a owl:Axiom ; owl:annotatedSource ierkg:WarmGlow ; owl:annotatedProperty rdf:type ; owl:annotatedTarget ierkg:ExtrinsicResponseIndependentMechanism ; dcterms:source ref:ZakiWilliams2013 .",
+        "",
+        "ierkg:WarmGlow: the statement rdf:type ierkg:ExtrinsicResponseIndependentMechanism has no evidence",
+    ),
+    (
+        "instruments.ttl",
+        "[] a owl:Axiom ; owl:annotatedSource ierkg:IERQ ; owl:annotatedProperty ierkg:measures ; owl:annotatedTarget ierkg:IntrinsicInterpersonalRegulation ; dcterms:source ref:WikipediaIER , ref:HofmannCarpenterCurtiss2016 .",
+        "",
+        "ierkg:IERQ: the statement ierkg:measures ierkg:IntrinsicInterpersonalRegulation has no evidence",
+    ),
     # A related process without what distinguishes it.
-    ("related-processes.ttl", '    ierkg:distinctionFromIER "Its aim is attitudes and behaviour; interpersonal emotion regulation aims first at feelings, and any change in attitudes or behaviour is secondary to that."@en ;\n', "",
-     "ierkg:InterpersonalInfluence [ierkg:distinctionFromIER]: a related process needs exactly one English"),
+    (
+        "related-processes.ttl",
+        '    ierkg:distinctionFromIER "Its aim is attitudes and behaviour; interpersonal emotion regulation aims first at feelings, and any change in attitudes or behaviour is secondary to that."@en ;\n',
+        "",
+        "ierkg:InterpersonalInfluence [ierkg:distinctionFromIER]: a related process needs exactly one English",
+    ),
     # Deprecation without a replacement.
-    ("contexts.ttl", 'rdfs:label "strangers"@en ;', 'rdfs:label "strangers"@en ; owl:deprecated true ;',
-     "ierkg:Strangers [dcterms:isReplacedBy]: a deprecated term needs dcterms:isReplacedBy"),
+    (
+        "contexts.ttl",
+        'rdfs:label "strangers"@en ;',
+        'rdfs:label "strangers"@en ; owl:deprecated true ;',
+        "ierkg:Strangers [dcterms:isReplacedBy]: a deprecated term needs dcterms:isReplacedBy",
+    ),
     # The ontology header loses its licence.
-    ("ierkg.ttl", "    dcterms:license <https://creativecommons.org/licenses/by/4.0/> ;\n", "",
-     "ierkg:ontology [dcterms:license]: the ontology header needs a dcterms:license IRI"),
+    (
+        "ierkg.ttl",
+        "    dcterms:license <https://creativecommons.org/licenses/by/4.0/> ;\n",
+        "",
+        "ierkg:ontology [dcterms:license]: the ontology header needs a dcterms:license IRI",
+    ),
     # A second manual sneaks in as a source.
-    ("references.ttl", "# --- books and chapters",
-     ('ref:SomeHandbook a bibo:Manual ; rdfs:label "Some handbook" ; dcterms:title "T" ; dcterms:creator "A, B." ;'
-      ' dcterms:issued "2020"^^xsd:gYear ; dcterms:publisher "P" ; dcterms:bibliographicCitation "C" .\n# --- books and chapters'),
-     "ref:SomeHandbook: the only manual ierkg may cite is ref:IerkgDesignNotes"),
+    (
+        "references.ttl",
+        "# --- books and chapters",
+        (
+            'ref:SomeHandbook a bibo:Manual ; rdfs:label "Some handbook" ; dcterms:title "T" ; dcterms:creator "A, B." ;'
+            ' dcterms:issued "2020"^^xsd:gYear ; dcterms:publisher "P" ; dcterms:bibliographicCitation "C" .\n# --- books and chapters'
+        ),
+        "ref:SomeHandbook: the only manual ierkg may cite is ref:IerkgDesignNotes",
+    ),
     # A closed set grows through a subclass of the value-set class (re-review finding).
-    ("mechanisms.ttl", "# --- the five mechanisms", 'ierkg:Sixth a owl:NamedIndividual , ierkg:IntrinsicResponseIndependentMechanism ; rdfs:label "sixth"@en ; skos:definition "A sixth."@en ; dcterms:source ref:ZakiWilliams2013 .\n# --- the five mechanisms',
-     "ierkg:Sixth: is typed ierkg:RegulatoryMechanism (directly or through a subclass), a closed set of values"),
+    (
+        "mechanisms.ttl",
+        "# --- the five mechanisms",
+        'ierkg:Sixth a owl:NamedIndividual , ierkg:IntrinsicResponseIndependentMechanism ; rdfs:label "sixth"@en ; skos:definition "A sixth."@en ; dcterms:source ref:ZakiWilliams2013 .\n# --- the five mechanisms',
+        "ierkg:Sixth: is typed ierkg:RegulatoryMechanism (directly or through a subclass), a closed set of values",
+    ),
     # A term whose local name merely starts with "ontology" is still checked (re-review finding).
-    ("mechanisms.ttl", "# --- the five mechanisms", "ierkg:ontologyFoo a owl:Class ; rdfs:subClassOf ierkg:Episode .\n# --- the five mechanisms",
-     "ierkg:ontologyFoo [rdfs:label]: needs exactly one English label"),
+    (
+        "mechanisms.ttl",
+        "# --- the five mechanisms",
+        "ierkg:ontologyFoo a owl:Class ; rdfs:subClassOf ierkg:Episode .\n# --- the five mechanisms",
+        "ierkg:ontologyFoo [rdfs:label]: needs exactly one English label",
+    ),
 ]
 
 
@@ -156,9 +298,11 @@ def _batches(mutations: list[tuple[str, str, str, str]]) -> list[list[tuple[str,
         file, old, new, _ = mutation
         focus = _focus(mutation)
         for state, members in batches:
-            if (state[file].count(old) == 1
-                    and all(old not in m[1] and m[1] not in old for m in members)
-                    and all(_focus(m) != focus for m in members)):
+            if (
+                state[file].count(old) == 1
+                and all(old not in m[1] and m[1] not in old for m in members)
+                and all(_focus(m) != focus for m in members)
+            ):
                 state[file] = state[file].replace(old, new, 1)
                 members.append(mutation)
                 break
@@ -197,8 +341,11 @@ def test_qc_lists_every_offender_with_its_file_and_line(source_copy):
     replace_in(source_copy, "mechanisms.ttl", 'rdfs:label "warm glow"@en ;', "")
     replace_in(source_copy, "episode-model.ttl", 'rdfs:label "social scale"@en ;', "")
     problems = problems_in(source_copy)
-    for entity, file in (("ierkg:Modulation", "framework.ttl"), ("ierkg:WarmGlow", "mechanisms.ttl"),
-                         ("ierkg:SocialScale", "episode-model.ttl")):
+    for entity, file in (
+        ("ierkg:Modulation", "framework.ttl"),
+        ("ierkg:WarmGlow", "mechanisms.ttl"),
+        ("ierkg:SocialScale", "episode-model.ttl"),
+    ):
         matching = [p for p in problems if f"{entity} [rdfs:label]" in p]
         assert matching, f"{entity} not reported:\n" + "\n".join(problems)
         location = matching[0].split(": ", 1)[0]

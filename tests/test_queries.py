@@ -45,11 +45,20 @@ def labels(rows, key):
 def test_there_is_a_named_query_for_every_competency_question():
     names = {q.name for q in named_queries()}
     required = {
-        "mechanisms-by-cell", "extrinsic-ier-instruments", "intrinsic-ier-instruments", "ierq-structure",
-        "dire-interpersonal-factors", "disorders-linked-to-reassurance-seeking",
-        "theory-of-risk-load-capitalization", "related-processes-without-intent", "goalless-episode",
-        "interpersonal-effectiveness-therapy", "warm-glow-references", "affect-worsening-strategies",
-        "evidence-for", "reference-supports",
+        "mechanisms-by-cell",
+        "extrinsic-ier-instruments",
+        "intrinsic-ier-instruments",
+        "ierq-structure",
+        "dire-interpersonal-factors",
+        "disorders-linked-to-reassurance-seeking",
+        "theory-of-risk-load-capitalization",
+        "related-processes-without-intent",
+        "goalless-episode",
+        "interpersonal-effectiveness-therapy",
+        "warm-glow-references",
+        "affect-worsening-strategies",
+        "evidence-for",
+        "reference-supports",
     }
     assert required <= names and len(names) >= 12
 
@@ -69,19 +78,24 @@ def test_mechanisms_by_cell_gives_the_gold_answer(store):
 
 # DOMAIN.md section 7: each competency question's gold answer, by label.
 
+
 def test_extrinsic_ier_is_measured_by_the_eros_extrinsic_subscale_and_its_two_factors_only(store):
     rows = answer(store, "extrinsic-ier-instruments")
     assert labels(rows, "unitLabel") == ["EROS extrinsic subscale"]
     assert sorted(rows[0]["parts"].split("; ")) == [
-        "EROS extrinsic affect-improving factor", "EROS extrinsic affect-worsening factor"]
+        "EROS extrinsic affect-improving factor",
+        "EROS extrinsic affect-worsening factor",
+    ]
     assert all("IERQ" not in r["instrumentLabel"] and "IRQ" not in r["instrumentLabel"] for r in rows)
 
 
 def test_intrinsic_ier_is_measured_by_ierq_irq_and_the_dire_interpersonal_factors(store):
     rows = answer(store, "intrinsic-ier-instruments")
     assert labels(rows, "unitLabel") == [
-        "DIRE reassurance-seek factor", "DIRE vent factor",
-        "Interpersonal Emotion Regulation Questionnaire (IERQ)", "Interpersonal Regulation Questionnaire (IRQ)",
+        "DIRE reassurance-seek factor",
+        "DIRE vent factor",
+        "Interpersonal Emotion Regulation Questionnaire (IERQ)",
+        "Interpersonal Regulation Questionnaire (IRQ)",
     ]
 
 
@@ -89,8 +103,10 @@ def test_ierq_has_20_items_in_four_factors_of_five(store):
     rows = answer(store, "ierq-structure")
     assert {row["instrumentItems"] for row in rows} == {"20"}
     assert labels(rows, "factorLabel") == [
-        "IERQ Enhancing Positive Affect factor", "IERQ Perspective Taking factor",
-        "IERQ Social Modeling factor", "IERQ Soothing factor",
+        "IERQ Enhancing Positive Affect factor",
+        "IERQ Perspective Taking factor",
+        "IERQ Social Modeling factor",
+        "IERQ Soothing factor",
     ]
     assert {row["factorItems"] for row in rows} == {"5"}
 
@@ -118,12 +134,16 @@ def test_disorders_linked_to_reassurance_seeking(store):
 
 
 def test_social_baseline_theory_names_risk_distribution_load_sharing_and_capitalization(store):
-    assert labels(answer(store, "theory-of-risk-load-capitalization"), "theoryLabel") == ["social baseline theory"]
+    assert labels(answer(store, "theory-of-risk-load-capitalization"), "theoryLabel") == [
+        "social baseline theory"
+    ]
 
 
 def test_related_processes_without_intent_are_contagion_and_sharing(store):
     assert labels(answer(store, "related-processes-without-intent"), "processLabel") == [
-        "emotional contagion", "social sharing"]
+        "emotional contagion",
+        "social sharing",
+    ]
 
 
 def test_an_episode_without_a_goal_is_modulation_not_regulation(store):
@@ -134,21 +154,29 @@ def test_an_episode_without_a_goal_is_modulation_not_regulation(store):
 def test_dbt_teaches_interpersonal_effectiveness_and_was_developed_for_bpd(store):
     rows = answer(store, "interpersonal-effectiveness-therapy")
     assert [(r["therapyLabel"], r["disorderLabel"]) for r in rows] == [
-        ("dialectical behaviour therapy", "borderline personality disorder")]
+        ("dialectical behaviour therapy", "borderline personality disorder")
+    ]
 
 
 def test_references_supporting_the_warm_glow(store):
     assert labels(answer(store, "warm-glow-references"), "referenceLabel") == [
-        "Andreoni 1990", "Harbaugh 1998", "Zaki & Mitchell 2011", "Zaki & Williams 2013"]
+        "Andreoni 1990",
+        "Harbaugh 1998",
+        "Zaki & Mitchell 2011",
+        "Zaki & Williams 2013",
+    ]
 
 
 def test_affect_worsening_strategies_are_the_niven_category_and_guilt_induction(store):
     rows = answer(store, "affect-worsening-strategies")
     assert sorted((r["kind"], r["label"]) for r in rows) == [
-        ("category", "affect-worsening strategy"), ("strategy", "guilt induction")]
+        ("category", "affect-worsening strategy"),
+        ("strategy", "guilt induction"),
+    ]
 
 
 # The evidence questions are one query each.
+
 
 def test_evidence_for_guilt_induction_lists_each_statement_with_its_reference(store):
     rows = answer(store, "evidence-for")

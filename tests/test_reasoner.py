@@ -12,11 +12,7 @@ from .combinations import COMBINATIONS, EX, combination_iri
 
 def framework_types(inferences, individual: str) -> set[str]:
     """ierkg classes HermiT places the individual in, as local names."""
-    return {
-        iri[len(str(IERKG)):]
-        for iri in inferences.types.get(individual, set())
-        if is_ierkg_entity(iri)
-    }
+    return {iri[len(str(IERKG)) :] for iri in inferences.types.get(individual, set()) if is_ierkg_entity(iri)}
 
 
 def test_core_ontology_is_consistent_with_no_unsatisfiable_classes(sources):
@@ -32,14 +28,23 @@ def test_core_ontology_is_consistent_with_no_unsatisfiable_classes(sources):
     [
         (
             "alanSeeksSupport",
-            {"IntrinsicResponseDependentRegulation", "IntrinsicInterpersonalRegulation",
-             "ResponseDependentRegulation", "InterpersonalRegulation", "EmotionRegulation"},
+            {
+                "IntrinsicResponseDependentRegulation",
+                "IntrinsicInterpersonalRegulation",
+                "ResponseDependentRegulation",
+                "InterpersonalRegulation",
+                "EmotionRegulation",
+            },
             {"ExtrinsicInterpersonalRegulation", "NotInterpersonalRegulation", "Modulation"},
         ),
         (
             "betsyComforts",
-            {"ExtrinsicResponseIndependentRegulation", "ExtrinsicInterpersonalRegulation",
-             "ResponseIndependentRegulation", "InterpersonalRegulation"},
+            {
+                "ExtrinsicResponseIndependentRegulation",
+                "ExtrinsicInterpersonalRegulation",
+                "ResponseIndependentRegulation",
+                "InterpersonalRegulation",
+            },
             {"IntrinsicInterpersonalRegulation", "ResponseDependentRegulation", "NotInterpersonalRegulation"},
         ),
         (
@@ -55,7 +60,11 @@ def test_core_ontology_is_consistent_with_no_unsatisfiable_classes(sources):
         (
             "egoisticHelper",
             {"EgoisticAlternative", "IntrapersonalRegulation", "NotInterpersonalRegulation"},
-            {"InterpersonalRegulation", "IntrinsicInterpersonalRegulation", "ExtrinsicInterpersonalRegulation"},
+            {
+                "InterpersonalRegulation",
+                "IntrinsicInterpersonalRegulation",
+                "ExtrinsicInterpersonalRegulation",
+            },
         ),
         (
             "warmGlowOnly",
@@ -81,7 +90,13 @@ def test_person_a_and_person_b_are_inferred_from_roles(fixture_inferences):
 # "-" means the dimension is not coded. Goal status and goal direction vary independently, so
 # incoherent codings (no goal but a direction) are classified too.
 # ---------------------------------------------------------------------------------------
-NO_GOAL_LIVE = {"Episode", "Modulation", "InterpersonalModulation", "LiveInteractionEpisode", "NotInterpersonalRegulation"}
+NO_GOAL_LIVE = {
+    "Episode",
+    "Modulation",
+    "InterpersonalModulation",
+    "LiveInteractionEpisode",
+    "NotInterpersonalRegulation",
+}
 NO_GOAL_NOT_LIVE = {"Episode", "Modulation", "NonInterpersonalEpisode", "NotInterpersonalRegulation"}
 
 EXPECTED_TABLE: list[tuple[str, str, str, str, str, str, set[str]]] = [
@@ -91,36 +106,141 @@ EXPECTED_TABLE: list[tuple[str, str, str, str, str, str, set[str]]] = [
     ("imagined", "none", "*", "*", "*", "*", NO_GOAL_NOT_LIVE),
     ("alone", "none", "*", "*", "*", "*", NO_GOAL_NOT_LIVE),
 ]
-for direction, direction_class in (("improve", {"AffectImprovingRegulation"}),
-                                   ("worsen", {"AffectWorseningRegulation"}),
-                                   ("-", set())):
+for direction, direction_class in (
+    ("improve", {"AffectImprovingRegulation"}),
+    ("worsen", {"AffectWorseningRegulation"}),
+    ("-", set()),
+):
     regulation = {"Episode", "EmotionRegulation"} | direction_class
     live = regulation | {"LiveInteractionEpisode"}
     intrinsic = live | {"InterpersonalRegulation", "IntrinsicInterpersonalRegulation"}
     extrinsic = live | {"InterpersonalRegulation", "ExtrinsicInterpersonalRegulation"}
     EXPECTED_TABLE += [
         # Not live: never interpersonal; self-targeted regulation is intrapersonal.
-        ("imagined", "present", direction, "self", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation", "IntrapersonalRegulation"}),
-        ("alone", "present", direction, "self", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation", "IntrapersonalRegulation"}),
-        ("imagined", "present", direction, "other", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation"}),
-        ("alone", "present", direction, "other", "*", "*", regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation"}),
+        (
+            "imagined",
+            "present",
+            direction,
+            "self",
+            "*",
+            "*",
+            regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation", "IntrapersonalRegulation"},
+        ),
+        (
+            "alone",
+            "present",
+            direction,
+            "self",
+            "*",
+            "*",
+            regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation", "IntrapersonalRegulation"},
+        ),
+        (
+            "imagined",
+            "present",
+            direction,
+            "other",
+            "*",
+            "*",
+            regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation"},
+        ),
+        (
+            "alone",
+            "present",
+            direction,
+            "other",
+            "*",
+            "*",
+            regulation | {"NonInterpersonalEpisode", "NotInterpersonalRegulation"},
+        ),
         # Live, own feelings, partner recruited: intrinsic IER, one cell per process type.
-        ("live", "present", direction, "self", "recruit_partner", "response_dependent", intrinsic | {"ResponseDependentRegulation", "IntrinsicResponseDependentRegulation"}),
-        ("live", "present", direction, "self", "recruit_partner", "response_independent", intrinsic | {"ResponseIndependentRegulation", "IntrinsicResponseIndependentRegulation"}),
-        ("live", "present", direction, "self", "recruit_partner", "unknown", intrinsic | {"UnplacedInterpersonalRegulation"}),
+        (
+            "live",
+            "present",
+            direction,
+            "self",
+            "recruit_partner",
+            "response_dependent",
+            intrinsic | {"ResponseDependentRegulation", "IntrinsicResponseDependentRegulation"},
+        ),
+        (
+            "live",
+            "present",
+            direction,
+            "self",
+            "recruit_partner",
+            "response_independent",
+            intrinsic | {"ResponseIndependentRegulation", "IntrinsicResponseIndependentRegulation"},
+        ),
+        (
+            "live",
+            "present",
+            direction,
+            "self",
+            "recruit_partner",
+            "unknown",
+            intrinsic | {"UnplacedInterpersonalRegulation"},
+        ),
         # Live, own feelings, acting on the partner: the egoistic alternative, not IER.
-        ("live", "present", direction, "self", "act_on_partner", "*", live | {"IntrapersonalRegulation", "EgoisticAlternative", "NotInterpersonalRegulation"}),
+        (
+            "live",
+            "present",
+            direction,
+            "self",
+            "act_on_partner",
+            "*",
+            live | {"IntrapersonalRegulation", "EgoisticAlternative", "NotInterpersonalRegulation"},
+        ),
         # Live, own feelings, by oneself: an intrapersonal strategy used in company.
-        ("live", "present", direction, "self", "alone", "*", live | {"IntrapersonalRegulation", "NotInterpersonalRegulation"}),
+        (
+            "live",
+            "present",
+            direction,
+            "self",
+            "alone",
+            "*",
+            live | {"IntrapersonalRegulation", "NotInterpersonalRegulation"},
+        ),
         # Live, the partner's feelings, acting on the partner: extrinsic IER.
-        ("live", "present", direction, "other", "act_on_partner", "response_dependent", extrinsic | {"ResponseDependentRegulation", "ExtrinsicResponseDependentRegulation"}),
-        ("live", "present", direction, "other", "act_on_partner", "response_independent", extrinsic | {"ResponseIndependentRegulation", "ExtrinsicResponseIndependentRegulation"}),
-        ("live", "present", direction, "other", "act_on_partner", "unknown", extrinsic | {"UnplacedInterpersonalRegulation"}),
+        (
+            "live",
+            "present",
+            direction,
+            "other",
+            "act_on_partner",
+            "response_dependent",
+            extrinsic | {"ResponseDependentRegulation", "ExtrinsicResponseDependentRegulation"},
+        ),
+        (
+            "live",
+            "present",
+            direction,
+            "other",
+            "act_on_partner",
+            "response_independent",
+            extrinsic | {"ResponseIndependentRegulation", "ExtrinsicResponseIndependentRegulation"},
+        ),
+        (
+            "live",
+            "present",
+            direction,
+            "other",
+            "act_on_partner",
+            "unknown",
+            extrinsic | {"UnplacedInterpersonalRegulation"},
+        ),
         # Live, the partner's feelings, but not acting on the partner: no framework cell.
-        ("live", "present", direction, "other", "recruit_partner", "*", live | {"NotInterpersonalRegulation"}),
+        (
+            "live",
+            "present",
+            direction,
+            "other",
+            "recruit_partner",
+            "*",
+            live | {"NotInterpersonalRegulation"},
+        ),
         ("live", "present", direction, "other", "alone", "*", live | {"NotInterpersonalRegulation"}),
     ]
-
 
 
 def expected_classes(combination: tuple[str, ...]) -> set[str]:
@@ -154,6 +274,12 @@ def test_every_combination_is_classified_into_exactly_the_expected_classes(combi
 def test_negative_classes_have_members_in_the_table():
     """Each named negative answer is reached by some combination, so its test can fail."""
     reached = set().union(*(expected_classes(c) for c in COMBINATIONS))
-    for negative in ("Modulation", "NonInterpersonalEpisode", "NotInterpersonalRegulation",
-                     "IntrapersonalRegulation", "EgoisticAlternative", "UnplacedInterpersonalRegulation"):
+    for negative in (
+        "Modulation",
+        "NonInterpersonalEpisode",
+        "NotInterpersonalRegulation",
+        "IntrapersonalRegulation",
+        "EgoisticAlternative",
+        "UnplacedInterpersonalRegulation",
+    ):
         assert negative in reached, curie(str(IERKG[negative]))

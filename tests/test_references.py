@@ -56,7 +56,9 @@ def seed_key(graph, record, year):
     citation = str(graph.value(record, DCTERMS.bibliographicCitation))
     authors = citation.split(f" ({year})", 1)[0]
     surnames = [part.strip() for part in authors.replace("&", "").split(",")]
-    return tuple(s for s in surnames if s and not s.replace(".", "").replace(" ", "").replace("-", "").isupper()), year
+    return tuple(
+        s for s in surnames if s and not s.replace(".", "").replace(" ", "").replace("-", "").isupper()
+    ), year
 
 
 def unsourced_dois(graph, seed_table) -> list[str]:
@@ -81,7 +83,9 @@ def test_records_of_listed_works_carry_exactly_the_listed_doi(sources, seed_tabl
             continue
         matched += 1
         if doi != seed_table[key]:
-            wrong.append(f"{record}: has {doi or 'no DOI'}, the reference list gives {seed_table[key] or 'none'}")
+            wrong.append(
+                f"{record}: has {doi or 'no DOI'}, the reference list gives {seed_table[key] or 'none'}"
+            )
     assert not wrong, "\n".join(wrong)
     assert matched >= 25
 
@@ -104,9 +108,24 @@ def test_the_doi_check_catches_an_invented_doi(sources, seed_table):
 # Modelling choices that no publication makes, and so cite the project's own design notes.
 # Anything else citing them would be a fact without a literature source.
 DESIGN_NOTE_CITERS = {
-    "Episode", "partOfInteraction", "affectBefore", "affectAfter", "startedAt", "endedAt",
-    "evidenceRequired", "definesCategory", "regulatedEmotion", "Coder", "codedBy", "CodedDataset", "inDataset",
-    "RatingScale", "affectBeforeScale", "affectAfterScale", "scaleMinimum", "scaleMaximum",
+    "Episode",
+    "partOfInteraction",
+    "affectBefore",
+    "affectAfter",
+    "startedAt",
+    "endedAt",
+    "evidenceRequired",
+    "definesCategory",
+    "regulatedEmotion",
+    "Coder",
+    "codedBy",
+    "CodedDataset",
+    "inDataset",
+    "RatingScale",
+    "affectBeforeScale",
+    "affectAfterScale",
+    "scaleMinimum",
+    "scaleMaximum",
 }
 
 

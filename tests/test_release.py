@@ -83,7 +83,15 @@ def test_release_carries_the_inferred_hierarchy(release, sources):
 
 def test_build_is_reproducible_byte_for_byte(release, tmp_path):
     out, _ = release
-    again = run_ierkg("build", "--docs", str(tmp_path / "docs"), "--quiet", "--out", str(tmp_path), env={"PYTHONHASHSEED": "12345", **__import__("os").environ})
+    again = run_ierkg(
+        "build",
+        "--docs",
+        str(tmp_path / "docs"),
+        "--quiet",
+        "--out",
+        str(tmp_path),
+        env={"PYTHONHASHSEED": "12345", **__import__("os").environ},
+    )
     assert again.returncode == 0, again.stderr
     for name in [*RELEASE_FILES, "manifest.json"]:
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
@@ -104,7 +112,10 @@ def test_hermit_finds_the_released_owl_file_consistent(release):
     out, _ = release
     inferences = classify(Graph().parse(out / "ierkg.owl", format="xml"))
     assert inferences.unsatisfiable == set()
-    assert str(IERKG.InterpersonalRegulation) in inferences.superclasses[str(IERKG.IntrinsicResponseDependentRegulation)]
+    assert (
+        str(IERKG.InterpersonalRegulation)
+        in inferences.superclasses[str(IERKG.IntrinsicResponseDependentRegulation)]
+    )
 
 
 def test_coverage_page_in_docs_is_current(release):
@@ -116,14 +127,18 @@ def test_coverage_page_in_docs_is_current(release):
     assert (ONTOLOGY.parent / "docs" / "coverage.md").read_text(encoding="utf-8") == current, (
         "docs/coverage.md is stale: run `ierkg build --out ontology/release` and commit it"
     )
+
     # The page's counts agree with the release, counted here independently.
     def row(kind: str) -> int:
         return int(re.search(rf"^\| {re.escape(kind)} \| (\d+) \|$", current, re.MULTILINE).group(1))
 
-    strategies = {s for s in graph.subjects(RDF.type, None)
-                  if (s, RDF.type, IERKG.InterpersonalStrategy) in graph
-                  or (s, RDF.type, IERKG.IntrapersonalStrategy) in graph
-                  or (s, RDF.type, IERKG.RegulationStrategy) in graph}
+    strategies = {
+        s
+        for s in graph.subjects(RDF.type, None)
+        if (s, RDF.type, IERKG.InterpersonalStrategy) in graph
+        or (s, RDF.type, IERKG.IntrapersonalStrategy) in graph
+        or (s, RDF.type, IERKG.RegulationStrategy) in graph
+    }
     assert row("strategies") == len(strategies) >= 30
     mapped = {s for p in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch) for s in graph.subjects(p, None)}
     assert row("entities mapped to other ontologies") == len(mapped)

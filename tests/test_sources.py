@@ -12,7 +12,13 @@ from .conftest import ONTOLOGY
 
 def test_every_source_file_parses_and_none_is_empty():
     files = sorted(ONTOLOGY.glob("*.ttl"))
-    assert {f.name for f in files} >= {"ierkg.ttl", "framework.ttl", "episode-model.ttl", "mechanisms.ttl", "references.ttl"}
+    assert {f.name for f in files} >= {
+        "ierkg.ttl",
+        "framework.ttl",
+        "episode-model.ttl",
+        "mechanisms.ttl",
+        "references.ttl",
+    }
     for path in files:
         assert len(parse_turtle_file(path)) > 0, path
 
@@ -56,13 +62,18 @@ def test_unbound_prefix_is_reported_with_the_parser_message(source_copy):
         ('ierkg:AffectLabeling skos:example "a"^^<http://a b> .', "<http", "Invalid IRI"),
     ],
 )
-def test_malformed_terms_rdflib_would_accept_are_rejected_with_their_position(source_copy, statement, fault, message):
+def test_malformed_terms_rdflib_would_accept_are_rejected_with_their_position(
+    source_copy, statement, fault, message
+):
     column = statement.index(fault) + 1
     path = source_copy / "mechanisms.ttl"
     path.write_text(path.read_text(encoding="utf-8") + statement + "\n", encoding="utf-8")
     with pytest.raises(SourceSyntaxError) as caught:
         load_sources(source_copy)
-    assert (caught.value.line, caught.value.column) == (len(path.read_text(encoding="utf-8").splitlines()), column)
+    assert (caught.value.line, caught.value.column) == (
+        len(path.read_text(encoding="utf-8").splitlines()),
+        column,
+    )
     assert message in caught.value.reason
 
 

@@ -20,6 +20,7 @@ from ..framework_rules import DIMENSIONS, MECHANISM, FrameworkRules, load_rules
 from ..namespaces import IERKG
 from .columns import DCTERMS_IDENTIFIER, ColumnMap
 from .episodes import UNKNOWN_CODE, Declarations, EpisodeWriter
+from .parallel import collector_paused
 from .tables import Row, open_table
 from .validation import dataset_base, resolve_columns
 from .vocabulary import Vocabulary, load_vocabulary
@@ -155,16 +156,17 @@ def classify_table(
     episodes = EpisodeWriter(columns, vocabulary or load_vocabulary(), declarations, read)
     placer = placer or Placer()
     summary = ClassifySummary()
-    for chunk in _chunks(table.rows, chunk_size):
-        described = episodes.chunk(chunk)
-        for row, episode in zip(chunk, described.episodes, strict=True):
-            placement = placer.place_described(described.subjects[episode])
-            summary.groups[placement.chart_group] += 1
-            writer.writerow(
-                [row.cells.get(h, "") for h in kept] + [placement.values[c] for c in DERIVED_COLUMNS]
-            )
-        summary.rows += len(chunk)
-        on_rows(summary.rows)
+    with collector_paused():
+        for chunk in _chunks(table.rows, chunk_size):
+            described = episodes.chunk(chunk)
+            for row, episode in zip(chunk, described.episodes, strict=True):
+                placement = placer.place_described(described.subjects[episode])
+                summary.groups[placement.chart_group] += 1
+                writer.writerow(
+                    [row.cells.get(h, "") for h in kept] + [placement.values[c] for c in DERIVED_COLUMNS]
+                )
+            summary.rows += len(chunk)
+            on_rows(summary.rows)
     return summary
 
 

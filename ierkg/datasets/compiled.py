@@ -25,7 +25,7 @@ from ..errors import IerkgError
 from ..namespaces import SH
 from ..resources import release_dir, shapes_dir
 from .episodes import Chunk
-from .reference_engine import rule_name
+from .findings import rule_name
 from .sparql_plan import Plan, TripleIndex, Unsupported, plan
 from .terms import VALIDATORS, less_or_equal, lexical, literal, same_value
 from .validation import Engine, RawResult

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..namespaces import curie
+
 SEVERITIES = ("Violation", "Warning", "Info")
 
 
@@ -27,3 +29,8 @@ class Finding:
     def location(self) -> str:
         where = self.file + (f":{self.row}" if self.row is not None else f" <{self.node}>")
         return f"{where}:{self.column}" if self.column else where
+
+
+def rule_name(component: str, path: str | None) -> str:
+    """How every engine names a rule: its constraint component and the property it concerns."""
+    return f"{component} on {curie(path)}" if path else component

@@ -9,9 +9,10 @@ from pyshacl import validate
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from ..namespaces import SH, curie
+from ..namespaces import SH
 from ..resources import release_dir, shapes_dir
 from .episodes import Chunk, to_ntriples
+from .findings import rule_name
 from .validation import Engine, RawResult
 
 COMPONENTS = {
@@ -22,11 +23,6 @@ COMPONENTS = {
     "LessThanOrEqualsConstraintComponent": "sh:lessThanOrEquals",
     "SPARQLConstraintComponent": "SPARQL",
 }
-
-
-def rule_name(component: str, path: str | None) -> str:
-    """How both engines name a rule: its constraint component and the property it concerns."""
-    return f"{component} on {curie(path)}" if path else component
 
 
 class PyShaclEngine(Engine):

@@ -38,13 +38,17 @@ def main(seed_dir: str) -> int:
             entries[-1] += " " + item
         else:
             entries.append(item)
-    rows = ["# surnames\tyear\tdoi as printed (empty: none) -- from the reference list of Zaki & Williams (2013)"]
+    rows = [
+        "# surnames\tyear\tdoi as printed (empty: none) -- from the reference list of Zaki & Williams (2013)"
+    ]
     for entry in entries:
         match = _ENTRY.match(entry)
         if not match:
             continue
         doi = _DOI.search(entry)
-        rows.append("\t".join([";".join(surnames(match["authors"])), match["year"], doi.group(1) if doi else ""]))
+        rows.append(
+            "\t".join([";".join(surnames(match["authors"])), match["year"], doi.group(1) if doi else ""])
+        )
     OUT.write_text("\n".join(rows) + "\n", encoding="utf-8")
     print(f"{len(rows) - 1} references -> {OUT}")
     return 0
