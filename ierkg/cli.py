@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import traceback
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from . import __version__
@@ -86,8 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     info.set_defaults(run=_run_info)
 
     add_dataset_parsers(commands)
+    provided = _add_plugin_commands(commands)
 
     for name, purpose in _PLANNED.items():
+        if name in provided:
+            continue
         planned = commands.add_parser(name, help=f"{purpose} (not available yet)", add_help=False)
         planned.set_defaults(run=_run_planned)
     return parser
@@ -100,6 +104,15 @@ _PLANNED = {
     "load": "push the release to a remote SPARQL server",
     "ingest": "load a validated coded dataset as a private graph",
 }
+
+
+def _add_plugin_commands(commands) -> set[str]:
+    """Commands other installed packages add (entry point group ``ierkg.commands``)."""
+    provided = set()
+    for entry in entry_points(group="ierkg.commands"):
+        entry.load()(commands)
+        provided.add(entry.name)
+    return provided
 
 
 def _run_planned(args: argparse.Namespace) -> int:

@@ -2,5 +2,55 @@
 
 A top-level module named ``web`` would clash with an unrelated PyPI package, so the folder
 ``web/`` is mapped to ``ierkg_web`` in pyproject.toml. It depends on ``ierkg``; ``ierkg``
-never imports it.
+never imports it. ``create_app`` wires the pieces; each blueprint serves one concern.
 """
+
+from __future__ import annotations
+
+import atexit
+
+from flask import Flask, Response
+
+from ierkg.sparql.engine import StoreSpec
+from ierkg.sparql.service import Endpoint, Limits
+
+from .config import Settings
+
+# No page loads anything from another server: every asset is vendored under static/.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_environment()
+    app = Flask(__name__)
+    app.config["IERKG"] = settings
+    # Werkzeug refuses bodies above this before reading them; uploads are the largest.
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_upload_bytes, 3 * settings.max_query_bytes + 10_000)
+    endpoint = Endpoint(
+        StoreSpec(settings.release, settings.datasets),
+        Limits(settings.query_timeout, settings.max_query_bytes, settings.max_nesting, settings.max_results),
+        workers=settings.query_workers,
+        public_datasets=settings.public_datasets,
+    )
+    app.extensions["ierkg.endpoint"] = endpoint
+    atexit.register(endpoint.close)
+
+    from . import sparql
+
+    app.register_blueprint(sparql.blueprint)
+    app.after_request(_common_headers)
+    return app
+
+
+def _common_headers(response: Response) -> Response:
+    # Any origin may query: the data are public and nothing is done with credentials.
+    response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    response.headers.setdefault("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+    response.headers.setdefault("Access-Control-Allow-Headers", "Accept, Content-Type")
+    response.headers.setdefault("Access-Control-Max-Age", "86400")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

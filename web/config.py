@@ -1,0 +1,56 @@
+"""The service's settings: each from an environment variable, with a documented default.
+
+docs/web.md lists them; ``ierkg serve`` options set the same fields.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ierkg.resources import release_dir
+from ierkg.sparql.guard import DEFAULT_MAX_NESTING, DEFAULT_MAX_QUERY_BYTES
+from ierkg.sparql.pool import DEFAULT_TIMEOUT
+
+
+@dataclass(frozen=True)
+class Settings:
+    release: Path = field(default_factory=release_dir)
+    query_timeout: float = DEFAULT_TIMEOUT  # seconds a query may run before it is stopped
+    query_workers: int = 2  # processes answering SPARQL queries
+    max_query_bytes: int = DEFAULT_MAX_QUERY_BYTES
+    max_nesting: int = DEFAULT_MAX_NESTING
+    max_results: int = 100_000  # rows (or triples) one answer may hold
+    max_upload_bytes: int = 50_000_000  # a coded dataset sent to /validate
+    # Coded datasets loaded as named graphs: (graph IRI, file). Private unless listed in
+    # public_datasets, so /sparql never shows participants' data by accident.
+    datasets: tuple[tuple[str, Path], ...] = ()
+    public_datasets: tuple[str, ...] = ()
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            release=Path(env["IERKG_RELEASE"]) if env.get("IERKG_RELEASE") else defaults.release,
+            query_timeout=float(env.get("IERKG_QUERY_TIMEOUT", defaults.query_timeout)),
+            query_workers=int(env.get("IERKG_QUERY_WORKERS", defaults.query_workers)),
+            max_query_bytes=int(env.get("IERKG_MAX_QUERY_BYTES", defaults.max_query_bytes)),
+            max_nesting=int(env.get("IERKG_MAX_NESTING", defaults.max_nesting)),
+            max_results=int(env.get("IERKG_MAX_RESULTS", defaults.max_results)),
+            max_upload_bytes=int(env.get("IERKG_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
+            datasets=_datasets(env.get("IERKG_DATASETS", "")),
+            public_datasets=tuple(env.get("IERKG_PUBLIC_DATASETS", "").split()),
+        )
+
+
+def _datasets(text: str) -> tuple[tuple[str, Path], ...]:
+    """``GRAPH_IRI=FILE`` pairs, separated by spaces."""
+    pairs = []
+    for item in text.split():
+        graph, sep, path = item.partition("=")
+        if not sep or not graph or not path:
+            raise ValueError(f"IERKG_DATASETS: '{item}' is not GRAPH_IRI=FILE")
+        pairs.append((graph, Path(path)))
+    return tuple(pairs)
