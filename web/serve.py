@@ -47,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
     if settings.query_workers < 1 or args.threads < 1:
         raise IerkgError("--workers and --threads must be at least 1")
     if not (settings.release / "ierkg.nt").is_file():
-        raise IerkgError(f"{settings.release} is not an ierkg release (no ierkg.nt); build one with 'ierkg build'")
+        raise IerkgError(
+            f"{settings.release} is not an ierkg release (no ierkg.nt); build one with 'ierkg build'"
+        )
     app = create_app(settings)
     url = f"http://{args.host}:{args.port}/"
     if args.debug:

@@ -140,7 +140,10 @@ def _names(offers: tuple[Format, ...]) -> str:
 
 def _without_query() -> Response:
     """A browser gets the query editor; a tool gets the service description."""
-    if request.accept_mimetypes.best_match(["text/html", *(f.media_type for f in GRAPH_FORMATS)]) == "text/html":
+    if (
+        request.accept_mimetypes.best_match(["text/html", *(f.media_type for f in GRAPH_FORMATS)])
+        == "text/html"
+    ):
         return Response(render_template("sparql.html", queries=named_queries()))
     media_type = negotiate(GRAPH_FORMATS, request.args.get("format"))
     triples = description.describe(request.base_url, endpoint().graph_sizes)

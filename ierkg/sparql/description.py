@@ -64,7 +64,9 @@ def describe(endpoint: str, graphs: dict[str, int]) -> list[pyoxigraph.Triple]:
 
 
 def _count(number: int) -> pyoxigraph.Literal:
-    return pyoxigraph.Literal(str(number), datatype=pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    return pyoxigraph.Literal(
+        str(number), datatype=pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    )
 
 
 def serialize(triples: Iterable[pyoxigraph.Triple], fmt: pyoxigraph.RdfFormat) -> bytes:

@@ -55,7 +55,8 @@ def open_store(spec: StoreSpec) -> pyoxigraph.Store:
     for graph, path in spec.datasets:
         store.load(
             path=str(path),
-            format=pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip(".")) or pyoxigraph.RdfFormat.TURTLE,
+            format=pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip("."))
+            or pyoxigraph.RdfFormat.TURTLE,
             to_graph=pyoxigraph.NamedNode(graph),
         )
     return store

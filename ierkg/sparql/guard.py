@@ -48,7 +48,8 @@ def check_query(
     size = len(text.encode("utf-8"))
     if size > max_bytes:
         raise Refused(
-            413, f"the query is {size:,} bytes long; this service accepts queries of up to {max_bytes:,} bytes"
+            413,
+            f"the query is {size:,} bytes long; this service accepts queries of up to {max_bytes:,} bytes",
         )
     depth = nesting_depth(text)
     if depth > max_nesting:

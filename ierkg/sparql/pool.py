@@ -91,7 +91,8 @@ class QueryPool:
                 worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise Refused(
-                    503, f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again shortly"
+                    503,
+                    f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again shortly",
                 ) from None
             if worker.process.is_alive():
                 return worker
