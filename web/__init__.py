@@ -8,9 +8,15 @@ never imports it. ``create_app`` wires the pieces; each blueprint serves one con
 from __future__ import annotations
 
 import atexit
+import json
 
 from flask import Flask, Response
 
+from ierkg.catalog.entities import Catalog
+from ierkg.catalog.graph import ReleaseGraph
+from ierkg.catalog.search import SearchIndex
+from ierkg.datasets.classify import Placer
+from ierkg.datasets.compiled import CompiledEngine
 from ierkg.sparql.engine import StoreSpec
 from ierkg.sparql.service import Endpoint, Limits
 
@@ -37,10 +43,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["ierkg.endpoint"] = endpoint
     atexit.register(endpoint.close)
+    # The concept pages are drawn from the release, read once through the store.
+    catalog = Catalog(ReleaseGraph(endpoint.release_triples()))
+    app.extensions["ierkg.catalog"] = catalog
+    app.extensions["ierkg.search"] = SearchIndex(catalog.graph, catalog.iris)
+    app.extensions["ierkg.manifest"] = json.loads(
+        (settings.release / "manifest.json").read_text(encoding="utf-8")
+    )
+    app.extensions["ierkg.engine"] = CompiledEngine(release=settings.release)
+    app.extensions["ierkg.placer"] = Placer()
 
-    from . import sparql
+    from . import api, browse, sparql, validate
 
-    app.register_blueprint(sparql.blueprint)
+    for module in (sparql, browse, api, validate):
+        app.register_blueprint(module.blueprint)
+    app.add_url_rule("/openapi.json", endpoint="openapi", view_func=api.openapi)
+    app.add_template_global(lambda iri: catalog.link(iri).label if iri in catalog else iri, "label_of")
+    app.add_template_global(catalog.framework, "framework")
     app.after_request(_common_headers)
     return app
 

@@ -6,12 +6,17 @@ it negotiated) and gets an Answer or a Refused back; nothing here knows about HT
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import pyoxigraph
 
 from .engine import RELEASE_GRAPH, Answer, Job, StoreSpec
 from .guard import CheckedQuery, Refused, check_query
 from .pool import QueryPool
+
+_NO_CAP = 10**9  # the service's own reads are not answers to the public
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,31 @@ class Endpoint:
         job = Job(query.text, query.form, media_type, default, named, self.limits.max_results)
         return self.pool.run(job)
 
+    def release_triples(self) -> list:
+        """Every triple of the release, read through the store for the concept pages."""
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?o }} }}"
+        job = Job(query, "CONSTRUCT", "application/n-triples", (), (RELEASE_GRAPH,), _NO_CAP)
+        answer = self.pool.run(job)
+        if answer.status != 200:
+            raise RuntimeError(f"the release could not be read from the store: {answer.body[:200]!r}")
+        return list(pyoxigraph.parse(answer.body, format=pyoxigraph.RdfFormat.N_TRIPLES))
+
+    def describe(self, iri: str, media_type: str) -> bytes:
+        """An entity's own triples and the evidence annotating them, in an RDF format."""
+        query = (
+            f"DESCRIBE <{iri}> ?axiom WHERE {{ OPTIONAL {{ ?axiom "
+            f"<http://www.w3.org/2002/07/owl#annotatedSource> <{iri}> }} }}"
+        )
+        job = Job(query, "DESCRIBE", media_type, (RELEASE_GRAPH,), (RELEASE_GRAPH,), _NO_CAP)
+        answer = self.pool.run(job)
+        if answer.status != 200:
+            raise RuntimeError(f"{iri} could not be described: {answer.body[:200]!r}")
+        return answer.body
+
     def close(self) -> None:
         self.pool.close()
 
     def _graph_sizes(self) -> dict[str, int]:
-        import json
-
         count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
         answer = self.run(self.check(count), "application/sparql-results+json")
         rows = json.loads(answer.body)["results"]["bindings"]

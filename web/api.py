@@ -1,0 +1,230 @@
+"""The JSON API: search, entity, hierarchy and validate, described at /openapi.json."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from ierkg.catalog.entities import Entity, Link, Relation
+from ierkg.datasets.reports import as_json
+
+from .browse import catalog, entity_path, search_index
+from .validate import Refusal, validate_upload
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+MAX_LIMIT = 100
+
+
+@blueprint.route("/search")
+def search() -> Response:
+    query = request.args.get("q", "").strip()
+    try:
+        limit = min(MAX_LIMIT, max(1, int(request.args.get("limit", "20"))))
+    except ValueError:
+        return _problem(400, "limit must be a whole number")
+    hits = search_index().search(query, limit) if query else []
+    return jsonify(
+        query=query,
+        results=[
+            {
+                "iri": hit.iri,
+                "label": hit.label,
+                "matched": hit.matched,
+                "text": hit.text,
+                "page": entity_path(hit.iri),
+            }
+            for hit in hits
+        ],
+    )
+
+
+@blueprint.route("/entity")
+def entity() -> Response:
+    iri = request.args.get("iri", "")
+    if not iri:
+        return _problem(400, "give the entity's IRI: /api/entity?iri=https://w3id.org/ierkg/...")
+    if iri not in catalog():
+        return _problem(404, f"there is no entity <{iri}> in ierkg")
+    return jsonify(_entity_json(catalog().entity(iri)))
+
+
+@blueprint.route("/hierarchy")
+def hierarchy() -> Response:
+    """The children of ``root`` (default: the top classes), each saying whether it has any."""
+    root = request.args.get("root")
+    if root and root not in catalog():
+        return _problem(404, f"there is no entity <{root}> in ierkg")
+    graph = catalog().graph
+    if root:
+        iris = [c for c in graph.children(root) if c in catalog()]
+    else:
+        iris = [
+            iri
+            for iri in catalog().iris
+            if catalog().kind(iri) == "class" and not any(p in catalog() for p in graph.parents(iri))
+        ]
+    nodes = sorted(catalog().link(iri) for iri in iris)
+    return jsonify(
+        root=root,
+        children=[
+            {**_link(n), "has_children": any(c in catalog() for c in graph.children(n.iri))} for n in nodes
+        ],
+    )
+
+
+@blueprint.route("/validate", methods=["POST"])
+def validate() -> Response:
+    try:
+        report, cells = validate_upload()
+    except Refusal as refusal:
+        return _problem(refusal.status, refusal.message)
+    return Response(as_json(report, cells), content_type="application/json")
+
+
+@blueprint.route("/openapi.json")
+def openapi() -> Response:
+    return jsonify(_openapi_document())
+
+
+def _entity_json(entity: Entity) -> dict:
+    def relation(r: Relation) -> dict:
+        value = _link(r.value) if isinstance(r.value, Link) else {"literal": r.value}
+        return {"property": _link(r.property), "value": value, "evidence": [c.iri for c in r.evidence]}
+
+    return {
+        "iri": entity.iri,
+        "curie": entity.curie,
+        "label": entity.label,
+        "kind": entity.kind,
+        "types": [_link(t) for t in entity.types],
+        "definition": entity.definition,
+        "definition_sources": [c.iri for c in entity.sources],
+        "synonyms": entity.synonyms,
+        "examples": entity.examples,
+        "notes": [{"kind": kind, "text": text} for kind, text in entity.notes],
+        "notation": entity.notation,
+        "parents": [_link(p) for p in entity.parents],
+        "children": [_link(c) for c in entity.children],
+        "members": [_link(m) for m in entity.members],
+        "relations": [relation(r) for r in entity.relations],
+        "used_by": [relation(r) for r in entity.usages],
+        "cell": entity.cell,
+        "citations": [
+            {"iri": c.iri, "label": c.label, "reference": c.text, "doi": c.doi, "doi_url": c.doi_url}
+            for c in entity.citations
+        ],
+        "page": entity_path(entity.iri),
+    }
+
+
+def _link(link: Link) -> dict:
+    return {
+        "iri": link.iri,
+        "label": link.label,
+        "page": entity_path(link.iri) if link.iri in catalog() else None,
+    }
+
+
+def _problem(status: int, detail: str) -> Response:
+    """An error as RFC 9457 problem details."""
+    response = jsonify(title=_TITLES.get(status, "error"), status=status, detail=detail)
+    response.status_code = status
+    response.content_type = "application/problem+json"
+    return response
+
+
+_TITLES = {400: "bad request", 404: "not found", 413: "too large", 415: "unsupported media type"}
+
+
+def _openapi_document() -> dict:
+    string = {"type": "string"}
+    link = {
+        "type": "object",
+        "properties": {"iri": string, "label": string, "page": {"type": "string", "nullable": True}},
+    }
+    problem = {
+        "description": "a problem, as RFC 9457 problem details",
+        "content": {"application/problem+json": {"schema": {"type": "object"}}},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "ierkg API",
+            "version": "1",
+            "description": "Search, entities and hierarchy of the ierkg knowledge graph of interpersonal "
+            "emotion regulation, and validation of coded datasets. SPARQL is at /sparql.",
+        },
+        "servers": [{"url": request.host_url.rstrip("/")}],
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "summary": "Search labels, synonyms and definitions; exact label matches rank first",
+                    "parameters": [
+                        {"name": "q", "in": "query", "required": True, "schema": string},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                        },
+                    ],
+                    "responses": {"200": {"description": "the hits, best first"}, "400": problem},
+                }
+            },
+            "/api/entity": {
+                "get": {
+                    "summary": "One entity: definition, hierarchy, relations both ways, citations",
+                    "parameters": [{"name": "iri", "in": "query", "required": True, "schema": string}],
+                    "responses": {"200": {"description": "the entity"}, "400": problem, "404": problem},
+                }
+            },
+            "/api/hierarchy": {
+                "get": {
+                    "summary": "The children of a class (default: the top classes)",
+                    "parameters": [{"name": "root", "in": "query", "schema": string}],
+                    "responses": {
+                        "200": {
+                            "description": "the children",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {"children": {"type": "array", "items": link}},
+                                    }
+                                }
+                            },
+                        },
+                        "404": problem,
+                    },
+                }
+            },
+            "/api/validate": {
+                "post": {
+                    "summary": "Validate a coded dataset (CSV, TSV, XLSX, Turtle, N-Triples or JSON-LD)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "file": {"type": "string", "format": "binary"},
+                                        "scale": {"type": "string", "example": "1-7"},
+                                    },
+                                    "required": ["file"],
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {"description": "the report (its findings by row and column) as JSON"},
+                        "400": problem,
+                        "413": problem,
+                        "415": problem,
+                    },
+                }
+            },
+        },
+        "externalDocs": {
+            "url": url_for("sparql.sparql", _external=True),
+            "description": "the SPARQL endpoint",
+        },
+    }

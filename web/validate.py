@@ -1,0 +1,149 @@
+"""/validate: upload a coded dataset and get its report; the file is deleted once it is made.
+
+The upload is written to a private temporary folder under its own (sanitised) name, so that
+every message names the user's file, validated with the same code as ``ierkg validate``, and
+removed before the response is sent. The rendered report (not the data) is kept in memory
+for a few minutes so that its CSV, JSON and Turtle downloads work; nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import secure_filename
+
+from ierkg.datasets.classify import Placer, chart_counts
+from ierkg.datasets.columns import parse_scale
+from ierkg.datasets.rdf_input import FORMATS as RDF_SUFFIXES
+from ierkg.datasets.rdf_input import is_rdf
+from ierkg.datasets.reports import as_csv, as_json, turtle
+from ierkg.datasets.tables import TABULAR_SUFFIXES
+from ierkg.datasets.validation import Report, validate_rdf, validate_table
+from ierkg.errors import IerkgError
+
+blueprint = Blueprint("validate", __name__)
+ACCEPTED = sorted(TABULAR_SUFFIXES | set(RDF_SUFFIXES))
+DOWNLOADS = {"csv": ("text/csv", as_csv), "json": ("application/json", None), "ttl": ("text/turtle", turtle)}
+KEEP_SECONDS = 600
+KEEP_REPORTS = 32
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class _RecentReports:
+    """Reports kept briefly for their downloads: at most KEEP_REPORTS, each KEEP_SECONDS."""
+
+    def __init__(self) -> None:
+        self._reports: OrderedDict[str, tuple[float, dict[str, str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, renderings: dict[str, str]) -> str:
+        token = secrets.token_urlsafe(16)
+        with self._lock:
+            self._reports[token] = (time.monotonic(), renderings)
+            while len(self._reports) > KEEP_REPORTS:
+                self._reports.popitem(last=False)
+        return token
+
+    def get(self, token: str, fmt: str) -> str | None:
+        with self._lock:
+            entry = self._reports.get(token)
+            if entry is None or time.monotonic() - entry[0] > KEEP_SECONDS:
+                self._reports.pop(token, None)
+                return None
+            return entry[1].get(fmt)
+
+
+_recent = _RecentReports()
+
+
+@blueprint.route("/validate", methods=["GET", "POST"])
+def page() -> Response | str | tuple[str, int]:
+    settings = current_app.config["IERKG"]
+    if request.method == "GET":
+        return render_template("validate.html", accepted=ACCEPTED, limit=settings.max_upload_bytes)
+    try:
+        report, cells = validate_upload()
+    except Refusal as refusal:
+        page = render_template(
+            "validate.html", accepted=ACCEPTED, limit=settings.max_upload_bytes, error=refusal.message
+        )
+        return page, refusal.status
+    renderings = {"csv": as_csv(report), "json": as_json(report, cells), "ttl": turtle(report)}
+    token = _recent.keep(renderings)
+    groups: dict[tuple[str, str], list] = {}
+    for finding in report.findings:
+        groups.setdefault((finding.severity, finding.message), []).append(finding)
+    order = {"Violation": 0, "Warning": 1, "Info": 2}
+    return render_template(
+        "validate_report.html",
+        report=report,
+        groups=sorted(groups.items(), key=lambda item: (order[item[0][0]], -len(item[1]), item[0][1])),
+        cells=cells,
+        token=token,
+    )
+
+
+@blueprint.route("/validate/report/<token>.<any(csv, json, ttl):fmt>")
+def download(token: str, fmt: str) -> Response | tuple[str, int]:
+    text = _recent.get(token, fmt)
+    if text is None:
+        return (
+            "This report is no longer kept (reports are kept for ten minutes); upload the file again.\n",
+            404,
+        )
+    media_type = DOWNLOADS[fmt][0]
+    response = Response(text, content_type=f"{media_type}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="ierkg-report.{fmt}"'
+    return response
+
+
+def validate_upload() -> tuple[Report, dict[str, int]]:
+    """Validate the request's uploaded file; Refusal (4xx) with a message a person can act on."""
+    limit = current_app.config["IERKG"].max_upload_bytes
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        raise Refusal(
+            413, f"the file is larger than {limit:,} bytes, the most this service accepts"
+        ) from None
+    if upload is None or not upload.filename:
+        raise Refusal(400, "choose a file to validate (the form field is 'file')")
+    name = secure_filename(upload.filename) or "dataset"
+    suffix = Path(name).suffix.lower()
+    if suffix not in ACCEPTED:
+        raise Refusal(
+            415, f"'{upload.filename}' is not a file type ierkg reads; use one of {', '.join(ACCEPTED)}"
+        )
+    scale_text = request.form.get("scale", "").strip()
+    folder = Path(tempfile.mkdtemp(prefix="ierkg-upload-"))
+    try:
+        path = folder / name
+        upload.save(path)
+        scale = parse_scale(scale_text) if scale_text else None
+        engine = current_app.extensions["ierkg.engine"]
+        placer: Placer = current_app.extensions["ierkg.placer"]
+        if is_rdf(path):
+            report = validate_rdf(path, engine, placer=placer)
+        else:
+            report = validate_table(path, engine, scale=scale, placer=placer, workers=1)
+    except IerkgError as exc:
+        raise Refusal(400, str(exc).replace(str(folder) + "/", "")) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # the data never outlive the request
+    report.file = upload.filename
+    report.findings = [dataclasses.replace(f, file=upload.filename) for f in report.findings]
+    return report, chart_counts(report.placements)
