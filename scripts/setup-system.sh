@@ -2,11 +2,16 @@
 # Install the system components ierkg needs, only those that are missing (Debian/Ubuntu).
 #   python3 venv - to create the project's virtual environment
 #   Java (JRE)   - HermiT, for `ierkg build` and the reasoner tests
+#   Chromium and ChromeDriver - the browser tests (only with --browser, as scripts/test asks)
 set -eu
 
 missing=""
 python3 -c "import ensurepip, venv" 2>/dev/null || missing="$missing python3-venv"
 command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
+if [ "${1:-}" = "--browser" ]; then
+    command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+    command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
+fi
 
 [ -z "$missing" ] && exit 0
 

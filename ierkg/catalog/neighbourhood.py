@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from .entities import Entity, Link
 
 WIDTH, HEIGHT = 640, 400
-RADIUS_X, RADIUS_Y = 235, 150
+RADIUS_X, RADIUS_Y = 200, 150
+LONGEST = 28  # characters of a label drawn; the full label is the node's tooltip
 MOST = 12  # more would not be readable in a picture this size; the lists below it have all
 
 
 @dataclass(frozen=True)
 class Neighbour:
     link: Link
+    short: str  # the label as drawn
     relation: str  # the property's label, or "parent", "child"
     outgoing: bool  # the arrow points from the entity to the neighbour
     x: float
@@ -47,5 +49,6 @@ def neighbourhood(entity: Entity) -> list[Neighbour]:
         angle = -math.pi / 2 + 2 * math.pi * index / max(count, 1)
         x = WIDTH / 2 + RADIUS_X * math.cos(angle)
         y = HEIGHT / 2 + RADIUS_Y * math.sin(angle)
-        placed.append(Neighbour(link, relation, outgoing, round(x, 1), round(y, 1)))
+        short = link.label if len(link.label) <= LONGEST else link.label[: LONGEST - 1].rstrip() + "…"
+        placed.append(Neighbour(link, short, relation, outgoing, round(x, 1), round(y, 1)))
     return placed

@@ -1,0 +1,363 @@
+"""The concept pages, the JSON API, downloads and the validation page, over real HTTP.
+
+A real `ierkg serve` answers; pages are checked for what a user of the EBI Ontology Lookup
+Service would look for (definition and its source, hierarchy, relations both ways with
+evidence, citations with DOI links, the 2x2), and every representation is parsed back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from rdflib import Graph, URIRef
+
+from ierkg.resources import release_dir
+
+from .test_sparql_endpoint import Reply, send
+from .web_server import running_server
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "examples" / "sample.csv"
+IERKG = "https://w3id.org/ierkg/"
+UPLOAD_LIMIT = 300_000
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def uploads(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("server-tmp")
+
+
+@pytest.fixture(scope="module")
+def server(uploads: Path) -> str:
+    env = {"IERKG_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT), "TMPDIR": str(uploads)}
+    with running_server(env=env) as base:
+        yield base
+
+
+def page(server: str, path: str, accept: str = BROWSER) -> Reply:
+    return send(server, "GET", path, headers={"Accept": accept})
+
+
+def text_of(html: str) -> str:
+    """The page's visible text, tags removed and spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&")
+
+
+def loaded_sources(html: str) -> list[str]:
+    return re.findall(r'<(?:script|img)[^>]*\ssrc="([^"]+)"', html) + re.findall(
+        r'<link[^>]*\shref="([^"]+)"', html
+    )
+
+
+# --- home and the 2x2 --------------------------------------------------------------------------
+
+
+def test_the_home_page_draws_the_2x2_from_the_ontology(server: str):
+    reply = page(server, "/")
+    assert reply.status == 200 and reply.media_type == "text/html"
+    table = re.search(r'<table class="framework">.*?</table>', reply.text, re.S).group(0)
+    cells = re.findall(r'<a class="cell" href="([^"]+)">([^<]+)</a>', table)
+    assert [href for href, _ in cells] == [
+        "/ierkg/IntrinsicResponseDependentRegulation",
+        "/ierkg/IntrinsicResponseIndependentRegulation",
+        "/ierkg/ExtrinsicResponseDependentRegulation",
+        "/ierkg/ExtrinsicResponseIndependentRegulation",
+    ]
+    mechanisms = re.findall(r'aria-label="Mechanisms of ([^"]+)">(.*?)</ul>', table, re.S)
+    by_cell = {cell: re.findall(r">([^<]+)</a>", items) for cell, items in mechanisms}
+    assert by_cell["intrinsic response-dependent regulation"] == ["affiliation", "safety signals"]
+    assert by_cell["extrinsic response-independent regulation"] == ["warm glow"]
+    for href in (
+        "/hierarchy",
+        "/strategies",
+        "/instruments",
+        "/disorders",
+        "/therapies",
+        "/citations",
+        "/sparql",
+        "/validate",
+        "/downloads",
+    ):
+        assert f'href="{href}"' in reply.text
+
+
+# --- an entity's page ---------------------------------------------------------------------------
+
+
+def test_an_entity_page_shows_what_ols_would(server: str):
+    reply = page(server, "/ierkg/ReassuranceSeeking")
+    assert reply.status == 200
+    text = text_of(reply.text)
+    assert "reassurance seeking" in text
+    assert "Asking other people for reassurance" in text  # the definition
+    assert "Source: Wikipedia: Interpersonal emotion regulation" in text
+    assert "ierkg:ReassuranceSeeking" in text and "reassurance_seeking" in text  # CURIE and code
+    assert "interpersonal strategy" in text and "maladaptive strategy" in text  # its types
+    assert 'href="/ierkg/ExcessiveReassuranceSeeking"' in reply.text  # a child
+    # relations both ways, each with its evidence
+    assert re.search(r"has adaptiveness.*?maladaptive.*?Wikipedia", text)
+    assert re.search(r"obsessive-compulsive disorder shows pattern Wikipedia", text)
+    assert '<svg class="neighbourhood"' in reply.text
+    for fmt in ("turtle", "jsonld", "rdfxml", "ntriples"):
+        assert f'href="?format={fmt}"' in reply.text
+
+
+def test_a_page_links_each_citation_to_its_doi(server: str):
+    reply = page(server, "/ierkg/IntrinsicResponseDependentRegulation")
+    assert "https://doi.org/10.1037/a0033839" in reply.text  # Zaki & Williams (2013)
+    assert 'href="/ierkg/ref/ZakiWilliams2013"' in reply.text
+    # Its place in the 2x2 is marked, and its definition as an intersection is written out.
+    assert 'class="current" aria-current="true"' in reply.text
+    assert re.search(r"intrinsic interpersonal regulation</a> and <a[^>]*>response-dependent", reply.text)
+
+
+def test_a_mechanism_page_says_which_cell_it_belongs_to(server: str):
+    text = text_of(page(server, "/ierkg/SafetySignal").text)
+    assert "It belongs to intrinsic response-dependent regulation" in text
+
+
+def test_a_reference_page_lists_what_it_supports(server: str):
+    reply = page(server, "/ierkg/ref/ZakiWilliams2013")
+    text = text_of(reply.text)
+    assert "Zaki, J., & Williams, W. C. (2013). Interpersonal emotion regulation." in text
+    supports = re.search(r'<ul class="supports">(.*?)</ul>', reply.text, re.S).group(1)
+    assert supports.count("<li>") >= 20
+    assert "/ierkg/IntrinsicResponseDependentRegulation" in supports
+
+
+@pytest.mark.parametrize(
+    ("accept", "query", "media_type", "rdflib_format"),
+    [
+        ("text/turtle", "", "text/turtle", "turtle"),
+        ("application/ld+json", "", "application/ld+json", "json-ld"),
+        ("application/rdf+xml", "", "application/rdf+xml", "xml"),
+        ("application/n-triples", "", "application/n-triples", "nt"),
+        (BROWSER, "?format=turtle", "text/turtle", "turtle"),
+        ("text/turtle", "?format=jsonld", "application/ld+json", "json-ld"),
+    ],
+)
+def test_an_entity_in_each_rdf_format(
+    server: str, accept: str, query: str, media_type: str, rdflib_format: str
+):
+    reply = page(server, "/ierkg/Venting" + query, accept=accept)
+    assert reply.status == 200 and reply.media_type == media_type
+    assert "Accept" in reply.headers.get("Vary", "")
+    graph = Graph().parse(data=reply.body, format=rdflib_format)
+    venting = URIRef(IERKG + "Venting")
+    assert (venting, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), None) in graph
+    # The evidence comes along: the owl:Axiom annotations whose source is the entity.
+    axioms = set(graph.subjects(URIRef("http://www.w3.org/2002/07/owl#annotatedSource"), venting))
+    assert axioms and all((a, URIRef("http://purl.org/dc/terms/source"), None) in graph for a in axioms)
+
+
+def test_an_entity_representation_nobody_offers_gets_406(server: str):
+    assert page(server, "/ierkg/Venting", accept="image/png").status == 406
+    assert page(server, "/ierkg/Venting?format=pdf").status == 406
+
+
+def test_an_unknown_entity_gets_404_with_suggestions(server: str):
+    reply = page(server, "/ierkg/Ventng")
+    assert reply.status == 404
+    assert "Nothing at /ierkg/Ventng" in text_of(reply.text)
+
+
+# --- hierarchy, A-Z, sections, citations ---------------------------------------------------------
+
+
+def test_the_hierarchy_is_an_aria_tree(server: str):
+    html = page(server, "/hierarchy").text
+    assert 'role="tree"' in html
+    items = re.findall(r'role="treeitem"', html)
+    assert len(items) > 100
+    assert 'aria-expanded="true"' in html and 'aria-expanded="false"' in html
+    # Episode's subclasses sit inside its group.
+    episode = html.index('data-iri="https://w3id.org/ierkg/Episode"')
+    assert html.index('data-iri="https://w3id.org/ierkg/LiveInteractionEpisode"', episode) > episode
+
+
+def test_a_to_z_lists_every_entity_once(server: str):
+    html = page(server, "/a-z").text
+    links = re.findall(r'<ul class="az">(.*?)</ul>', html, re.S)
+    entries = [href for block in links for href in re.findall(r'href="([^"]+)"', block)]
+    assert len(entries) == len(set(entries)) > 300
+
+
+@pytest.mark.parametrize(
+    ("section", "member"),
+    [
+        ("strategies", "venting"),
+        ("instruments", "Interpersonal Regulation Questionnaire"),
+        ("disorders", "depression"),
+        ("therapies", "dialectical behaviour therapy"),
+        ("mechanisms", "warm glow"),
+    ],
+)
+def test_each_section_lists_its_members(server: str, section: str, member: str):
+    reply = page(server, f"/{section}")
+    assert reply.status == 200
+    assert member.lower() in text_of(reply.text).lower()
+
+
+def test_the_citations_page_lists_every_reference_with_its_doi(server: str):
+    html = page(server, "/citations").text
+    items = re.findall(r"<li>", re.search(r'<ol class="citations">(.*?)</ol>', html, re.S).group(1))
+    assert len(items) == 87
+    assert html.count("https://doi.org/") >= 60
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+def test_search_ranks_an_exact_label_first(server: str):
+    hits = json.loads(page(server, "/api/search?q=venting", accept="application/json").body)["results"]
+    assert hits[0]["label"] == "venting" and hits[0]["matched"] == "label"
+    assert len(hits) > 1  # definitions that mention it come after
+    irq = json.loads(page(server, "/api/search?q=irq&limit=3").body)["results"]
+    assert irq[0]["matched"] == "synonym" and "Interpersonal Regulation Questionnaire" in irq[0]["label"]
+    assert len(irq) == 3
+    html = page(server, "/search?q=Venting").text
+    assert re.search(r'<ol class="hits">\s*<li><a href="/ierkg/Venting">venting</a>', html)
+
+
+def test_search_rejects_a_bad_limit(server: str):
+    reply = page(server, "/api/search?q=a&limit=lots", accept="application/json")
+    assert reply.status == 400 and reply.media_type == "application/problem+json"
+
+
+# --- the JSON API -----------------------------------------------------------------------------------
+
+
+def test_the_entity_api(server: str):
+    reply = page(server, "/api/entity?iri=" + IERKG + "ReassuranceSeeking", accept="application/json")
+    entity = json.loads(reply.body)
+    assert entity["label"] == "reassurance seeking" and entity["kind"] == "individual"
+    assert entity["definition"].startswith("Asking other people")
+    assert {u["value"]["label"] for u in entity["used_by"]} >= {"obsessive-compulsive disorder"}
+    assert all(r["evidence"] for r in entity["relations"])
+    missing = page(server, "/api/entity?iri=" + IERKG + "Nothing", accept="application/json")
+    assert missing.status == 404 and json.loads(missing.body)["status"] == 404
+
+
+def test_the_hierarchy_api(server: str):
+    top = json.loads(page(server, "/api/hierarchy").body)["children"]
+    assert any(node["iri"] == IERKG + "Episode" and node["has_children"] for node in top)
+    below = json.loads(page(server, "/api/hierarchy?root=" + IERKG + "Episode").body)["children"]
+    assert IERKG + "LiveInteractionEpisode" in {node["iri"] for node in below}
+
+
+def test_the_openapi_description_covers_every_route(server: str):
+    for path in ("/openapi.json", "/api/openapi.json"):
+        document = json.loads(page(server, path, accept="application/json").body)
+        assert document["openapi"].startswith("3.")
+        assert set(document["paths"]) == {"/api/search", "/api/entity", "/api/hierarchy", "/api/validate"}
+
+
+# --- downloads -------------------------------------------------------------------------------------
+
+
+def test_downloads_serve_the_release_with_its_version(server: str):
+    manifest = json.loads((release_dir() / "manifest.json").read_text(encoding="utf-8"))
+    html = page(server, "/downloads").text
+    assert manifest["version"] in html and manifest["version_iri"] in html
+    for name, info in manifest["files"].items():
+        reply = send(server, "GET", f"/downloads/{name}")
+        assert reply.status == 200 and reply.media_type == info["media_type"]
+        assert hashlib.sha256(reply.body).hexdigest() == info["sha256"]
+    store = pyoxigraph.Store()
+    store.load(send(server, "GET", "/downloads/ierkg.nt").body, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert len(store) == manifest["triples"]
+
+
+# --- the validation page ---------------------------------------------------------------------------
+
+
+def upload(server: str, path: str, name: str, data: bytes, fields: dict | None = None) -> Reply:
+    boundary = "ierkgboundary7d93"
+    parts = []
+    for key, value in (fields or {}).items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return send(
+        server,
+        "POST",
+        path,
+        body,
+        {"Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": BROWSER},
+    )
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Upload folders left in the server's temporary folder (its worker pool keeps its own)."""
+    return [p for p in folder.iterdir() if p.name.startswith("ierkg-upload-")]
+
+
+def test_an_uploaded_dataset_gets_its_report_and_is_deleted(server: str, uploads: Path):
+    reply = upload(server, "/validate", "sample.csv", SAMPLE.read_bytes(), {"scale": "1-7"})
+    assert reply.status == 200
+    text = text_of(reply.text)
+    assert "Report for sample.csv" in text
+    assert re.search(r"10 rows read = \d+ valid \+ \d+ with problems", text)
+    assert '<section class="rule violation"' in reply.text
+    assert not leftovers(uploads), "the uploaded file must not outlive its report"
+    for fmt, check in (("csv", "row"), ("json", '"rows_read": 10'), ("ttl", "sh:ValidationReport")):
+        link = re.search(rf'href="(/validate/report/[^"]+\.{fmt})"', reply.text).group(1)
+        download = send(server, "GET", link)
+        assert download.status == 200 and check in download.text
+        assert "ierkg-upload" not in download.text  # findings name the user's file, not ours
+    api = upload(server, "/api/validate", "sample.csv", SAMPLE.read_bytes(), {"scale": "1-7"})
+    assert api.media_type == "application/json" and json.loads(api.body)["summary"]["rows_read"] == 10
+
+
+def test_an_unusable_upload_says_why(server: str, uploads: Path):
+    lines = SAMPLE.read_bytes().splitlines(keepends=True)
+    ragged = lines[0] + lines[1] + lines[2].rstrip(b"\n") + b",one too many\n"
+    reply = upload(server, "/validate", "ragged.csv", ragged)
+    assert reply.status == 400 and "ragged.csv:3" in text_of(reply.text)
+    assert upload(server, "/validate", "notes.docx", b"x").status == 415
+    assert upload(server, "/validate", "", b"").status == 400
+    big = upload(server, "/validate", "big.csv", b"a" * (UPLOAD_LIMIT + 10_000))
+    assert big.status == 413 and f"{UPLOAD_LIMIT:,} bytes" in text_of(big.text)
+    problem = upload(server, "/api/validate", "ragged.csv", ragged)
+    assert problem.status == 400 and problem.media_type == "application/problem+json"
+    assert not leftovers(uploads)
+
+
+# --- no page reaches outside ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/ierkg/Venting",
+        "/ierkg/ref/ZakiWilliams2013",
+        "/hierarchy",
+        "/a-z",
+        "/strategies",
+        "/citations",
+        "/search?q=a",
+        "/downloads",
+        "/validate",
+        "/sparql",
+    ],
+)
+def test_pages_load_nothing_from_other_servers(server: str, path: str):
+    reply = page(server, path)
+    assert reply.status == 200
+    sources = loaded_sources(reply.text)
+    assert sources and all(s.startswith("/static/") for s in sources), sources
+    assert "default-src 'self'" in reply.headers["Content-Security-Policy"]
