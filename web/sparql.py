@@ -7,7 +7,7 @@ saying what to change.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode
 
 import pyoxigraph
 from flask import Blueprint, Response, current_app, render_template, request
@@ -49,6 +49,9 @@ def sparql() -> Response:
         raise Refused(400, "the request has no query: send it as the 'query' parameter or as the body")
     if len(queries) > 1:
         raise Refused(400, "the request has more than one 'query' parameter; send one query at a time")
+    if request.method == "GET" and "format" not in params and _prefers_html():
+        # A person following a shared link: open the query in the editor rather than run it.
+        return Response(render_template("sparql.html", queries=named_queries()))
     checked = endpoint().check(queries[0])
     media_type = negotiate(formats_for(checked.form), params.get("format"))
     answer = endpoint().run(
@@ -136,6 +139,20 @@ def negotiate(offers: tuple[Format, ...], requested: str | None) -> str:
 
 def _names(offers: tuple[Format, ...]) -> str:
     return ", ".join(f"{fmt.media_type} (format={fmt.name})" for fmt in offers)
+
+
+@blueprint.app_template_global()
+def editor_link(sparql: str, title: str) -> str:
+    """A shareable link that opens a query in the editor. Every reserved character is escaped:
+    YASGUI splits its URL parameters on ';' as well as '&'."""
+    return "/sparql?" + urlencode({"query": sparql, "tabTitle": title}, quote_via=quote)
+
+
+def _prefers_html() -> bool:
+    """Whether the client ranks HTML above every answer format (a browser navigating here)."""
+    accept = request.accept_mimetypes
+    answers = [fmt.media_type for fmt in (*formats_for("SELECT"), *GRAPH_FORMATS)]
+    return accept["text/html"] > max(accept[media_type] for media_type in answers)
 
 
 def _without_query() -> Response:
