@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         Limits(settings.query_timeout, settings.max_query_bytes, settings.max_nesting, settings.max_results),
         workers=settings.query_workers,
         public_datasets=settings.public_datasets,
+        cache_bytes=settings.answer_cache_bytes,
     )
     app.extensions["ierkg.endpoint"] = endpoint
     atexit.register(endpoint.close)

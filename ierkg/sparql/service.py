@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pyoxigraph
 
+from .cache import AnswerCache
 from .engine import RELEASE_GRAPH, Answer, Job, StoreSpec
 from .guard import CheckedQuery, Refused, check_query
 from .pool import QueryPool
@@ -30,13 +31,22 @@ class Limits:
 class Endpoint:
     """A read-only SPARQL endpoint over the release and the datasets the operator made public."""
 
-    def __init__(self, spec: StoreSpec, limits: Limits, workers: int, public_datasets: Sequence[str] = ()):
+    def __init__(
+        self,
+        spec: StoreSpec,
+        limits: Limits,
+        workers: int,
+        public_datasets: Sequence[str] = (),
+        cache_bytes: int = 64 * 2**20,
+    ):
         unknown = set(public_datasets) - {graph for graph, _path in spec.datasets}
         if unknown:
             raise ValueError(f"no dataset is loaded as graph {sorted(unknown)[0]}")
         self.limits = limits
         self.public_graphs = (RELEASE_GRAPH, *public_datasets)
         self.pool = QueryPool(spec, workers=workers, timeout=limits.timeout)
+        # The store never changes while the service runs, so an answer can be given again.
+        self.answers = AnswerCache(cache_bytes)
         self.graph_sizes = self._graph_sizes()
 
     def check(self, text: str) -> CheckedQuery:
@@ -64,7 +74,13 @@ class Endpoint:
         else:
             default, named = self.public_graphs, self.public_graphs
         job = Job(query.text, query.form, media_type, default, named, self.limits.max_results)
-        return self.pool.run(job)
+        cached = self.answers.get(job)
+        if cached is not None:
+            return cached
+        answer = self.pool.run(job)
+        if answer.status == 200:
+            self.answers.put(job, answer)
+        return answer
 
     def release_triples(self) -> list:
         """Every triple of the release, read through the store for the concept pages."""

@@ -1,0 +1,286 @@
+"""The SPARQL endpoint under load, against Oxigraph's own server, all in one run:
+`python benchmarks/web.py`.
+
+1. Start-up: seconds from launching `ierkg serve` (the packaged release, waitress) until
+   /sparql answers.
+2. Load: every named query of queries/, round robin, POSTed by 8 concurrent clients (one
+   keep-alive connection each) for --seconds, after a warm-up, against
+   - ierkg's /sparql (`ierkg serve`, default settings: 2 query workers, 8 threads), which
+     answers a repeated query from its answer cache (the store is read-only);
+   - the same with the answer cache off (IERKG_ANSWER_CACHE_BYTES=0): every query is run;
+   - `oxigraph serve-read-only` (PyPI `oxigraph`) over a store loaded with the same release:
+     the baseline;
+   - rdflib-endpoint (PyPI `rdflib-endpoint`, rdflib's SPARQL engine behind FastAPI), the usual
+     Python peer, for comparison.
+   Each server's answers are first checked against ierkg's, so all do the same work.
+   Printed: requests, throughput, p50 and p99 latency, errors, and the ratios to Oxigraph.
+
+Targets (issue 5): throughput >= 1/3 of Oxigraph's server; p99 <= 20 ms; ready in < 3 s.
+The load generator shares the machine's two cores with the server under test, for every
+server alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ierkg.queries import NamedQuery, named_queries
+from ierkg.resources import release_dir
+
+TARGETS = {"throughput_ratio": 1 / 3, "p99_ms": 20.0, "ready_s": 3.0}
+
+
+@dataclass
+class Load:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=15.0, help="load per server (default 15)")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--no-rdflib", action="store_true", help="skip the rdflib-endpoint run")
+    args = parser.parse_args(argv)
+    queries = named_queries()
+    release = release_dir()
+    with tempfile.TemporaryDirectory(prefix="ierkg-web-bench-") as scratch:
+        work = Path(scratch)
+        servers: list[tuple[str, str, subprocess.Popen]] = []
+        try:
+            ready, ierkg = _start([sys.executable, "-m", "ierkg", "serve", "--port", "{port}"], "/sparql")
+            servers.append(("ierkg", ierkg[0], ierkg[1]))
+            target = TARGETS["ready_s"]
+            print(f"ierkg serve ready in {ready:.2f} s from the packaged release  [target < {target:.0f} s]")
+            _, uncached = _start(
+                [sys.executable, "-m", "ierkg", "serve", "--port", "{port}"],
+                "/sparql",
+                env={"IERKG_ANSWER_CACHE_BYTES": "0"},
+            )
+            servers.append(("ierkg, no cache", uncached[0], uncached[1]))
+            oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+            subprocess.run(
+                [oxigraph, "load", "--location", str(work / "oxigraph"), "--file", str(release / "ierkg.nt")],
+                check=True,
+                capture_output=True,
+            )
+            _, baseline = _start(
+                [
+                    oxigraph,
+                    "serve-read-only",
+                    "--location",
+                    str(work / "oxigraph"),
+                    "--bind",
+                    "127.0.0.1:{port}",
+                ],
+                "/query",
+            )
+            servers.append(("oxigraph serve", baseline[0], baseline[1]))
+            if not args.no_rdflib:
+                endpoint = shutil.which("rdflib-endpoint") or str(
+                    Path(sys.executable).parent / "rdflib-endpoint"
+                )
+                _, peer = _start(
+                    [
+                        endpoint,
+                        "serve",
+                        str(release / "ierkg.ttl"),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        "{port}",
+                    ],
+                    "/sparql",
+                    seconds=120,
+                )
+                servers.append(("rdflib-endpoint", peer[0], peer[1]))
+            _check_answers(servers, queries)
+            results = []
+            for name, url, _process in servers:
+                _drive(url, queries, args.clients, args.warmup, Load("warm-up"))
+                load = Load(name)
+                _drive(url, queries, args.clients, args.seconds, load)
+                results.append(load)
+        finally:
+            for _name, _url, process in servers:
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+    _report(results, args, len(queries))
+    return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start(
+    command: list[str], path: str, seconds: float = 60, env: dict[str, str] | None = None
+) -> tuple[float, tuple[str, subprocess.Popen]]:
+    port = _free_port()
+    command = [part.replace("{port}", str(port)) for part in command]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
+    url = f"http://127.0.0.1:{port}{path}"
+    while time.monotonic() - started < seconds:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command[0]} exited with status {process.returncode}")
+        try:
+            status, _ = _post(http.client.HTTPConnection("127.0.0.1", port, timeout=5), url, "ASK {}")
+            if status == 200:
+                return time.monotonic() - started, (url, process)
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"{command[0]} did not answer within {seconds} s")
+
+
+def _post(connection: http.client.HTTPConnection, url: str, query: str) -> tuple[int, bytes]:
+    path = url.split(str(connection.port), 1)[1]
+    connection.request(
+        "POST",
+        path,
+        body=query.encode("utf-8"),
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+    )
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def _check_answers(servers: list, queries: list[NamedQuery]) -> None:
+    """Every server must give ierkg's answer to every named query (as a multiset of rows)."""
+    reference: dict[str, list] = {}
+    for name, url, _process in servers:
+        port = int(url.split(":")[2].split("/")[0])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for query in queries:
+            status, body = _post(connection, url, query.sparql)
+            if status != 200:
+                raise RuntimeError(f"{name} answered {status} to {query.name}: {body[:200]!r}")
+            rows = _rows(json.loads(body))
+            if name == servers[0][0]:
+                reference[query.name] = rows
+            elif rows != reference[query.name]:
+                expected = len(reference[query.name])
+                print(f"  note: {name} answers {query.name} differently ({len(rows)} rows, ierkg {expected})")
+        connection.close()
+
+
+def _rows(answer: dict) -> list:
+    """Rows as comparable tuples: blank nodes alike, and GROUP_CONCAT lists (whose order SPARQL
+    leaves open) sorted."""
+    if "boolean" in answer:
+        return [answer["boolean"]]
+    names = answer["head"]["vars"]
+
+    def value(binding: dict) -> str:
+        if binding["type"] == "bnode":
+            return "_:"
+        return "; ".join(sorted(binding["value"].split("; ")))
+
+    rows = answer["results"]["bindings"]
+    return sorted(tuple(value(row[n]) if n in row else "" for n in names) for row in rows)
+
+
+def _drive(url: str, queries: list[NamedQuery], clients: int, seconds: float, load: Load) -> None:
+    port = int(url.split(":")[2].split("/")[0])
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def client(offset: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        latencies, errors, index = [], 0, offset
+        while time.monotonic() < stop:
+            query = queries[index % len(queries)]
+            index += 1
+            started = time.perf_counter()
+            try:
+                status, _ = _post(connection, url, query.sparql)
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                errors += 1
+                continue
+            if status == 200:
+                latencies.append(time.perf_counter() - started)
+            else:
+                errors += 1
+        connection.close()
+        with lock:
+            load.latencies += latencies
+            load.errors += errors
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    load.seconds = time.monotonic() - started
+
+
+def _report(results: list[Load], args: argparse.Namespace, query_count: int) -> None:
+    print(
+        f"\n{query_count} named queries, round robin, {args.clients} concurrent clients, "
+        f"{args.seconds:g} s per server after {args.warmup:g} s of warm-up:"
+    )
+    print(f"{'server':<18}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for load in results:
+        print(
+            f"{load.name:<18}{len(load.latencies):>10,}{load.throughput:>10.0f}"
+            f"{load.percentile(0.50):>10.2f}{load.percentile(0.99):>10.2f}{load.errors:>8}"
+        )
+    baseline = next(load for load in results if load.name == "oxigraph serve")
+    print()
+    for ours in (load for load in results if load.name.startswith("ierkg")):
+        ratio = ours.throughput / baseline.throughput if baseline.throughput else float("nan")
+        print(
+            f"{ours.name} / oxigraph serve: throughput {ratio:.2f}x "
+            f"[target >= {TARGETS['throughput_ratio']:.2f}x]; p99 {ours.percentile(0.99):.2f} ms "
+            f"vs {baseline.percentile(0.99):.2f} ms [target <= {TARGETS['p99_ms']:.0f} ms]; "
+            f"p50 {ours.percentile(0.50) / baseline.percentile(0.50):.1f}x"
+        )
+    ours = results[0]
+    for peer in (load for load in results if load.name == "rdflib-endpoint"):
+        mean = statistics.fmean(peer.latencies) * 1000 if peer.latencies else float("nan")
+        print(
+            f"{peer.name}: {peer.throughput / ours.throughput:.3f}x ierkg's throughput, "
+            f"p99 {peer.percentile(0.99):.1f} ms, mean {mean:.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

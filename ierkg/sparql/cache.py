@@ -1,0 +1,50 @@
+"""Answers kept for the next identical request, up to a size in bytes, least recently used out.
+
+The service's store is read-only and fixed for the life of the process (the release, and the
+datasets loaded at start), so the same query over the same graphs, in the same format, always
+has the same answer. Tools and the web pages ask the same questions again and again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+from .engine import Answer
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+class AnswerCache(Generic[Key]):
+    def __init__(self, capacity_bytes: int):
+        self.capacity = capacity_bytes
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self._answers: OrderedDict[Key, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Key) -> Answer | None:
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is None:
+                self.misses += 1
+                return None
+            self._answers.move_to_end(key)
+            self.hits += 1
+            return answer
+
+    def put(self, key: Key, answer: Answer) -> None:
+        cost = len(answer.body)
+        if cost > self.capacity // 8:
+            return  # one huge answer would push out everything else
+        with self._lock:
+            if key in self._answers:
+                return
+            self._answers[key] = answer
+            self.size += cost
+            while self.size > self.capacity and self._answers:
+                _, evicted = self._answers.popitem(last=False)
+                self.size -= len(evicted.body)
