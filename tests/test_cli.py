@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF
@@ -165,10 +166,23 @@ def test_build_from_a_missing_folder_exits_2(tmp_path):
 
 
 def test_planned_subcommands_say_they_are_not_available_yet():
-    for command in ("serve", "query", "load", "ingest"):
+    for command in ("query", "load", "ingest"):
         result = run_ierkg(command, "--anything", "data.csv")
         assert result.returncode == 2, command
         assert "is not available in ierkg" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_says_why_it_cannot_start(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_ierkg("serve", "--port", str(taken.getsockname()[1]))
+    assert result.returncode == 2 and "cannot listen on 127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run_ierkg("serve", "--release", str(tmp_path))
+    assert result.returncode == 2 and "is not an ierkg release" in result.stderr
+    result = run_ierkg("serve", "--workers", "0")
+    assert result.returncode == 2 and "at least 1" in result.stderr
 
 
 def test_build_refuses_a_header_whose_version_differs_from_the_package(source_copy, tmp_path):
