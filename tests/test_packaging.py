@@ -60,6 +60,11 @@ def test_wheel_ships_sources_shapes_queries_release_and_web(wheel):
         "ierkg/shapes/ontology-qc.ttl",
         "ierkg/queries/mechanisms-by-cell.rq",
         "ierkg_web/__init__.py",
+        "ierkg_web/templates/entity.html",
+        "ierkg_web/static/ierkg.css",
+        "ierkg_web/static/vendor/yasgui/yasgui.min.js",
+        "ierkg/sparql/pool.py",
+        "ierkg/catalog/entities.py",
         "ierkg/cli.py",
     ):
         assert required in names, required
@@ -100,3 +105,23 @@ def test_installed_wheel_runs_info_outside_the_tree_without_java(wheel, tmp_path
     summary = json.loads(info.stdout)
     assert summary["release"].startswith(str(site))
     assert summary["entities"]["classes"] > 30
+
+
+def test_installed_wheel_serves_pages_and_sparql_outside_the_tree(wheel, tmp_path):
+    from .web_server import running_server, send_get
+
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {"PYTHONPATH": str(site)}
+    with running_server(env=env, cwd=elsewhere) as base:
+        for path in ("/", "/ierkg/Venting", "/static/vendor/yasgui/yasgui.min.js", "/sparql?query=ASK%7B%7D"):
+            status, _ = send_get(base, path)
+            assert status == 200, path

@@ -21,7 +21,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(*args: str, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
+def running_server(
+    *args: str, env: dict[str, str] | None = None, log: Path | None = None, cwd: Path | None = None
+) -> Iterator[str]:
     """The base URL of a freshly started server; it is stopped when the block ends."""
     port = free_port()
     environment = {**os.environ, **(env or {})}
@@ -29,6 +31,7 @@ def running_server(*args: str, env: dict[str, str] | None = None, log: Path | No
     process = subprocess.Popen(
         [sys.executable, "-m", "ierkg", "serve", "--port", str(port), *args],
         env=environment,
+        cwd=cwd,
         stdout=output,
         stderr=subprocess.STDOUT,
     )
@@ -59,3 +62,11 @@ def wait_until_ready(base: str, process: subprocess.Popen, seconds: float = 60) 
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.05)
     raise RuntimeError(f"ierkg serve did not answer within {seconds} s")
+
+
+def send_get(base: str, path: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(base + path, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
