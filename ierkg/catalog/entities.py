@@ -243,7 +243,8 @@ class Catalog:
     def _relation(self, node, predicate: str, obj) -> Relation:
         value: Link | str
         if isinstance(obj, pyoxigraph.NamedNode):
-            value = self.link(obj.value) if obj.value in self else Link(obj.value, obj.value)
+            # Another vocabulary's term (a DOID or MONDO mapping, say) is shown by its CURIE.
+            value = self.link(obj.value) if obj.value in self else Link(_short(obj.value), obj.value)
         else:
             value = obj.value
         return Relation(self.link(predicate), value, self._cited(node, predicate, obj))
@@ -302,6 +303,11 @@ def _evidence_index(graph: ReleaseGraph) -> dict[tuple, list[str]]:
             if isinstance(ref, pyoxigraph.NamedNode):
                 index[(source, prop.value, target)].append(ref.value)
     return index
+
+
+def _short(iri: str) -> str:
+    shortened = curie(iri)
+    return iri if shortened.startswith("<") else shortened
 
 
 def _relation_order(relation: Relation) -> tuple:
