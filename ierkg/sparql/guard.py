@@ -9,6 +9,7 @@ its stack on deep nesting. Parses are cached, since tools send the same queries 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +17,10 @@ from functools import lru_cache
 from pyparsing import ParseException
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
+
+# rdflib's parser (pyparsing) keeps state while it parses: two threads parsing at once corrupt
+# each other's parse, so parses take turns (a cached parse needs no turn).
+_PARSER = threading.Lock()
 
 DEFAULT_MAX_QUERY_BYTES = 100_000
 DEFAULT_MAX_NESTING = 20  # rdflib's parser runs out of stack a little past 30 parentheses
@@ -76,7 +81,8 @@ def refuse_update(text: str) -> None:
 @lru_cache(maxsize=512)
 def _parsed(text: str) -> CheckedQuery:
     try:
-        tree = parseQuery(text)
+        with _PARSER:
+            tree = parseQuery(text)
     except ParseException as exc:
         if _is_update(text):
             raise Refused(*_update_refusal(text)) from None
@@ -97,7 +103,8 @@ def _parsed(text: str) -> CheckedQuery:
 
 def _is_update(text: str) -> bool:
     try:
-        parseUpdate(text)
+        with _PARSER:
+            parseUpdate(text)
     except (ParseException, RecursionError):
         return False
     return True
@@ -105,7 +112,8 @@ def _is_update(text: str) -> bool:
 
 def _update_refusal(text: str) -> tuple[int, str]:
     try:
-        tree = parseUpdate(text)
+        with _PARSER:
+            tree = parseUpdate(text)
     except (ParseException, RecursionError):
         tree = None
     if tree is not None and _contains(tree, "Load"):
