@@ -133,6 +133,7 @@ def _parse_message(exc: ParseException) -> str:
     return f"line {exc.lineno}, column {exc.col}: {exc.msg}; near '{exc.line.strip()[:80]}'"
 
 
+@lru_cache(maxsize=512)
 def nesting_depth(text: str) -> int:
     """The deepest nesting of ``{`` and ``(``, outside strings, IRIs and comments."""
     depth = deepest = 0
