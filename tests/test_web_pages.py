@@ -181,6 +181,21 @@ def test_the_hierarchy_is_an_aria_tree(server: str):
     assert html.index('data-iri="https://w3id.org/ierkg/LiveInteractionEpisode"', episode) > episode
 
 
+def test_the_hierarchy_opens_at_a_class_a_page_links_to(server: str):
+    cell = IERKG + "IntrinsicResponseDependentRegulation"
+    assert (
+        f'href="/hierarchy?focus={cell.replace(":", "%3A")}#focus"'
+        in page(server, "/ierkg/IntrinsicResponseDependentRegulation").text
+    )
+    html = page(server, "/hierarchy?focus=" + cell).text
+    item = re.search(rf'<li role="treeitem" data-iri="{cell}"[^>]*>', html).group(0)
+    assert 'aria-selected="true"' in item and 'id="focus"' in item
+    for ancestor in ("IntrinsicInterpersonalRegulation", "InterpersonalRegulation", "Episode"):
+        opening = re.search(rf'<li role="treeitem" data-iri="{IERKG}{ancestor}"[^>]*>', html).group(0)
+        assert 'aria-expanded="true"' in opening, ancestor
+    assert page(server, "/hierarchy?focus=" + IERKG + "Nothing").status == 404
+
+
 def test_a_to_z_lists_every_entity_once(server: str):
     html = page(server, "/a-z").text
     links = re.findall(r'<ul class="az">(.*?)</ul>', html, re.S)

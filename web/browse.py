@@ -73,8 +73,14 @@ def entity(name: str) -> Response | str:
 
 @blueprint.route("/hierarchy")
 def hierarchy() -> str:
-    roots = _roots()
-    return render_template("hierarchy.html", roots=roots, children=_children_of)
+    """The class tree; ``?focus=IRI`` opens the branches down to that class and marks it."""
+    focus = request.args.get("focus")
+    if focus and focus not in catalog():
+        abort(404)
+    opened = catalog().graph.ancestors(focus) if focus else set()
+    return render_template(
+        "hierarchy.html", roots=_roots(), children=_children_of, focus=focus, opened=opened
+    )
 
 
 @blueprint.route("/a-z")

@@ -32,7 +32,8 @@
     }
   }
 
-  var first = tree.querySelector("[role=treeitem]");
+  // The item to start from: the class the page was asked to show, else the first.
+  var first = tree.querySelector("[role=treeitem][aria-selected=true]") || tree.querySelector("[role=treeitem]");
   if (first) {
     first.tabIndex = 0;
   }
