@@ -118,16 +118,16 @@ def main(argv: list[str] | None = None) -> int:
                         "--port",
                         "{port}",
                     ],
-                    "/sparql",
+                    "/",  # its command line serves the endpoint at the root
                     seconds=120,
                 )
                 servers.append(("rdflib-endpoint", peer[0], peer[1]))
-            _check_answers(servers, queries)
+            runnable = _check_answers(servers, queries)
             results = []
             for name, url, _process in servers:
-                _drive(url, queries, args.clients, args.warmup, Load("warm-up"))
+                _drive(url, runnable[name], args.clients, args.warmup, Load("warm-up"))
                 load = Load(name)
-                _drive(url, queries, args.clients, args.seconds, load)
+                _drive(url, runnable[name], args.clients, args.seconds, load)
                 results.append(load)
         finally:
             for _name, _url, process in servers:
@@ -180,16 +180,26 @@ def _post(connection: http.client.HTTPConnection, url: str, query: str) -> tuple
     return response.status, response.read()
 
 
-def _check_answers(servers: list, queries: list[NamedQuery]) -> None:
-    """Every server must give ierkg's answer to every named query (as a multiset of rows)."""
+def _check_answers(servers: list, queries: list[NamedQuery]) -> dict[str, list[NamedQuery]]:
+    """Each server's answers against ierkg's (as multisets of rows); the queries each can run.
+
+    ierkg and Oxigraph must answer every named query; a query the Python peer fails on is left
+    out of its load, and the run says so.
+    """
     reference: dict[str, list] = {}
+    runnable: dict[str, list[NamedQuery]] = {}
     for name, url, _process in servers:
         port = int(url.split(":")[2].split("/")[0])
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        runnable[name] = []
         for query in queries:
             status, body = _post(connection, url, query.sparql)
             if status != 200:
+                if name == "rdflib-endpoint":
+                    print(f"  note: {name} cannot run {query.name} ({status}); left out of its load")
+                    continue
                 raise RuntimeError(f"{name} answered {status} to {query.name}: {body[:200]!r}")
+            runnable[name].append(query)
             rows = _rows(json.loads(body))
             if name == servers[0][0]:
                 reference[query.name] = rows
@@ -197,6 +207,7 @@ def _check_answers(servers: list, queries: list[NamedQuery]) -> None:
                 expected = len(reference[query.name])
                 print(f"  note: {name} answers {query.name} differently ({len(rows)} rows, ierkg {expected})")
         connection.close()
+    return runnable
 
 
 def _rows(answer: dict) -> list:
@@ -276,9 +287,10 @@ def _report(results: list[Load], args: argparse.Namespace, query_count: int) -> 
     ours = results[0]
     for peer in (load for load in results if load.name == "rdflib-endpoint"):
         mean = statistics.fmean(peer.latencies) * 1000 if peer.latencies else float("nan")
+        slower = ours.throughput / peer.throughput if peer.throughput else float("inf")
         print(
-            f"{peer.name}: {peer.throughput / ours.throughput:.3f}x ierkg's throughput, "
-            f"p99 {peer.percentile(0.99):.1f} ms, mean {mean:.1f} ms"
+            f"{peer.name}: ierkg answers {slower:,.0f}x as many requests per second; "
+            f"its p99 {peer.percentile(0.99):,.0f} ms, mean {mean:,.0f} ms"
         )
 
 
