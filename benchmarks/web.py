@@ -165,6 +165,7 @@ def _start(
                 return time.monotonic() - started, (url, process)
         except OSError:
             time.sleep(0.02)
+    process.kill()  # a server that never answered must not outlive the run
     raise RuntimeError(f"{command[0]} did not answer within {seconds} s")
 
 
