@@ -72,16 +72,7 @@ def test_wheel_ships_sources_shapes_queries_release_and_web(wheel):
 
 
 def test_installed_wheel_runs_info_outside_the_tree_without_java(wheel, tmp_path):
-    site = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
+    site, elsewhere = _installed(wheel, tmp_path)
     env = {**os.environ, "PYTHONPATH": str(site), "PATH": str(elsewhere)}  # no java on PATH
     probe = subprocess.run(
         [sys.executable, "-c", "import ierkg, ierkg_web; print(ierkg.__file__); print(ierkg_web.__file__)"],
@@ -110,6 +101,16 @@ def test_installed_wheel_runs_info_outside_the_tree_without_java(wheel, tmp_path
 def test_installed_wheel_serves_pages_and_sparql_outside_the_tree(wheel, tmp_path):
     from .web_server import running_server, send_get
 
+    site, elsewhere = _installed(wheel, tmp_path)
+    env = {"PYTHONPATH": str(site)}
+    with running_server(env=env, cwd=elsewhere) as base:
+        for path in ("/", "/ierkg/Venting", "/static/vendor/yasgui/yasgui.min.js", "/sparql?query=ASK%7B%7D"):
+            status, _ = send_get(base, path)
+            assert status == 200, path
+
+
+def _installed(wheel: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The wheel installed into a folder of its own, and an empty folder outside the tree."""
     site = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
@@ -120,8 +121,4 @@ def test_installed_wheel_serves_pages_and_sparql_outside_the_tree(wheel, tmp_pat
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {"PYTHONPATH": str(site)}
-    with running_server(env=env, cwd=elsewhere) as base:
-        for path in ("/", "/ierkg/Venting", "/static/vendor/yasgui/yasgui.min.js", "/sparql?query=ASK%7B%7D"):
-            status, _ = send_get(base, path)
-            assert status == 200, path
+    return site, elsewhere

@@ -458,13 +458,13 @@ def test_a_browser_gets_the_query_editor_with_the_named_queries(server: str):
     assert "vendor/yasgui/yasgui.min.js" in reply.text
     for named in named_queries():
         assert str(escape(named.title)) in reply.text
-    sources = _loaded_sources(reply.text)
+    sources = loaded_sources(reply.text)
     assert len(sources) >= 3 and all(source.startswith("/static/") for source in sources), sources
     script = send(server, "GET", "/static/vendor/yasgui/yasgui.min.js")
     assert script.status == 200 and len(script.body) > 500_000
 
 
-def _loaded_sources(html: str) -> list[str]:
+def loaded_sources(html: str) -> list[str]:
     """Where a page loads scripts, styles and images from (links to follow are not loads)."""
     return re.findall(r'<(?:script|img)[^>]*\ssrc="([^"]+)"', html) + re.findall(
         r'<link[^>]*\shref="([^"]+)"', html

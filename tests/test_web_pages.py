@@ -18,7 +18,7 @@ from rdflib import Graph, URIRef
 
 from ierkg.resources import release_dir
 
-from .test_sparql_endpoint import Reply, send
+from .test_sparql_endpoint import Reply, loaded_sources, send
 from .web_server import running_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,12 +47,6 @@ def page(server: str, path: str, accept: str = BROWSER) -> Reply:
 def text_of(html: str) -> str:
     """The page's visible text, tags removed and spaces collapsed."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&")
-
-
-def loaded_sources(html: str) -> list[str]:
-    return re.findall(r'<(?:script|img)[^>]*\ssrc="([^"]+)"', html) + re.findall(
-        r'<link[^>]*\shref="([^"]+)"', html
-    )
 
 
 # --- home and the 2x2 --------------------------------------------------------------------------

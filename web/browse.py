@@ -17,7 +17,7 @@ from ierkg.catalog.neighbourhood import HEIGHT, WIDTH, neighbourhood
 from ierkg.catalog.search import SearchIndex
 from ierkg.namespaces import IERKG
 
-from .negotiation import RDF_DOWNLOADS, choose_representation
+from .negotiation import RDF_DOWNLOADS, choose_representation, content_type
 
 blueprint = Blueprint("browse", __name__)
 
@@ -54,7 +54,7 @@ def entity(name: str) -> Response | str:
     media_type = choose_representation(request)
     if media_type != "text/html":
         body = current_app.extensions["ierkg.endpoint"].describe(iri, media_type)
-        response = Response(body, content_type=_with_charset(media_type))
+        response = Response(body, content_type=content_type(media_type))
     else:
         found = catalog().entity(iri)
         response = Response(
@@ -163,14 +163,6 @@ def _cell(iri: str | None):
     if iri is None:
         return None
     return next(cell for cell in catalog().framework.cells.values() if cell.iri == iri)
-
-
-def _with_charset(media_type: str) -> str:
-    return (
-        f"{media_type}; charset=utf-8"
-        if media_type.startswith("text/") or media_type == "application/n-triples"
-        else media_type
-    )
 
 
 @blueprint.app_context_processor

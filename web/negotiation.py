@@ -30,6 +30,14 @@ _BY_NAME = {d.name: d.media_type for d in RDF_DOWNLOADS} | {
 }
 
 
+_TEXT_TYPES = ("text/", "application/n-triples")
+
+
+def content_type(media_type: str) -> str:
+    """The Content-Type header for a media type: text formats say they are UTF-8."""
+    return f"{media_type}; charset=utf-8" if media_type.startswith(_TEXT_TYPES) else media_type
+
+
 def choose_representation(request: Request) -> str:
     """text/html or an RDF media type: ``?format=`` first, then Accept; 406 if none fits."""
     requested = request.args.get("format")

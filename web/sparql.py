@@ -19,12 +19,13 @@ from ierkg.sparql.guard import Refused, refuse_update
 from ierkg.sparql.results import ALIASES, GRAPH_FORMATS, Format, formats_for
 from ierkg.sparql.service import Endpoint
 
+from .negotiation import content_type
+
 blueprint = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
-_TEXT_TYPES = ("text/", "application/n-triples")
 _RDF_FORMATS = {
     "text/turtle": pyoxigraph.RdfFormat.TURTLE,
     "application/n-triples": pyoxigraph.RdfFormat.N_TRIPLES,
@@ -59,7 +60,7 @@ def sparql() -> Response:
     )
     if answer.status != 200:
         raise Refused(answer.status, answer.body.decode("utf-8", "replace"))
-    response = Response(answer.body, content_type=_with_charset(answer.media_type))
+    response = Response(answer.body, content_type=content_type(answer.media_type))
     response.vary.add("Accept")
     return response
 
@@ -165,14 +166,10 @@ def _without_query() -> Response:
     media_type = negotiate(GRAPH_FORMATS, request.args.get("format"))
     triples = description.describe(request.base_url, endpoint().graph_sizes)
     response = Response(
-        description.serialize(triples, _RDF_FORMATS[media_type]), content_type=_with_charset(media_type)
+        description.serialize(triples, _RDF_FORMATS[media_type]), content_type=content_type(media_type)
     )
     response.vary.add("Accept")
     return response
-
-
-def _with_charset(media_type: str) -> str:
-    return f"{media_type}; charset=utf-8" if media_type.startswith(_TEXT_TYPES) else media_type
 
 
 @blueprint.errorhandler(Refused)

@@ -700,28 +700,25 @@ def _str(expr, planner, given) -> Expression:
     return text
 
 
-def _datatype(expr, planner, given) -> Expression:
-    inner = _expression(expr["arg"], planner, given)
+def _literal_part(written: Callable[[tuple[str, str, str]], str]) -> Callable:
+    """DATATYPE and LANG: a part of a literal, written as a term; an error for anything else."""
 
-    def datatype(solution, graph) -> str:
-        parsed = literal(_as_term(inner(solution, graph)))
-        if parsed is None:
-            raise TermError
-        return f"<{parsed[1]}>"
+    def build(expr, planner, given) -> Expression:
+        inner = _expression(expr["arg"], planner, given)
 
-    return datatype
+        def part(solution, graph) -> str:
+            parsed = literal(_as_term(inner(solution, graph)))
+            if parsed is None:
+                raise TermError
+            return written(parsed)
+
+        return part
+
+    return build
 
 
-def _lang(expr, planner, given) -> Expression:
-    inner = _expression(expr["arg"], planner, given)
-
-    def lang(solution, graph) -> str:
-        parsed = literal(_as_term(inner(solution, graph)))
-        if parsed is None:
-            raise TermError
-        return string_term(parsed[2])
-
-    return lang
+_datatype = _literal_part(lambda parsed: f"<{parsed[1]}>")
+_lang = _literal_part(lambda parsed: string_term(parsed[2]))
 
 
 def _kind_test(kind: str) -> Callable:
