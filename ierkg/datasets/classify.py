@@ -107,12 +107,24 @@ class Placer:
 
     def place_described(self, props: dict[str, list[str]]) -> Placement:
         """The placement of one episode, from its description (predicate -> N-Triples terms)."""
-        key = tuple(_single(props.get(predicate)) for predicate in _DIMENSION_TERMS)
+        key = _dimension_key(props)
         placement = self._by_terms.get(key)
         if placement is None:
-            values = {p[1:-1]: term[1:-1] for p, term in zip(_DIMENSION_TERMS, key, strict=True) if term}
-            placement = self._by_terms[key] = self.place(values)
+            placement = self._by_terms[key] = self.place(_dimension_values(key))
         return placement
+
+    def classes_described(self, props: dict[str, list[str]]) -> frozenset[str]:
+        """Every framework class one described episode belongs to, by the ontology's definitions."""
+        return self.rules.classify(_dimension_values(_dimension_key(props)))
+
+
+def _dimension_key(props: dict[str, list[str]]) -> tuple[str | None, ...]:
+    return tuple(_single(props.get(predicate)) for predicate in _DIMENSION_TERMS)
+
+
+def _dimension_values(key: tuple[str | None, ...]) -> dict[str, str]:
+    """property IRI -> value IRI, for the dimensions the key settles."""
+    return {p[1:-1]: term[1:-1] for p, term in zip(_DIMENSION_TERMS, key, strict=True) if term}
 
 
 def _single(objects: list[str] | None) -> str | None:

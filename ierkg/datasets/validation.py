@@ -11,13 +11,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..namespaces import IERKG, curie
 from .columns import BY_NAME, DCTERMS_IDENTIFIER, REQUIRED, ColumnMap
-from .episodes import Chunk, Declarations, episode_iri, ntriples, row_of, unknown_code
+from .episodes import (
+    RDF_TYPE,
+    Chunk,
+    Declarations,
+    episode_iri,
+    ntriples,
+    row_of,
+    to_ntriples,
+    unknown_code,
+)
 from .findings import Finding
 from .parallel import map_in_order
 from .tables import DatasetError, Row, Table, open_table
@@ -30,6 +39,7 @@ if TYPE_CHECKING:
 PROPERTY_COLUMNS: dict[str, str] = {column.prop: column.name for column in BY_NAME.values()}
 PROPERTY_COLUMNS[str(IERKG.goalDirection)] = "goal"
 
+RDF_TYPE_TERM = f"<{RDF_TYPE}>"
 DUPLICATE_ID_MESSAGE = "This episode_id is also used on another row; every episode needs its own id."
 
 
@@ -127,8 +137,13 @@ def validate_table(
     on_rows: Callable[[int], None] = lambda _n: None,
     placer: Placer | None = None,
     workers: int = 1,
+    rdf_out: BinaryIO | None = None,
 ) -> Report:
-    """Validate a CSV, TSV or XLSX file; raise DatasetError if it cannot be read at all."""
+    """Validate a CSV, TSV or XLSX file; raise DatasetError if it cannot be read at all.
+
+    With ``rdf_out``, the episodes' RDF (N-Triples, with each episode's framework classes, as
+    ``placer`` works them out) is written there too, in the same pass: what ingest loads.
+    """
     table = open_table(path, sheet=sheet, delimiter=column_map.delimiter if column_map else None)
     columns = resolve_columns(table, column_map)
     scales = dict(column_map.scales) if column_map else {}
@@ -137,7 +152,9 @@ def validate_table(
             scales.setdefault(name, scale)
     declarations = Declarations(base or dataset_base(path), scales)
     report = Report(str(path), cells=columns, engine=engine.name)
-    job = _ChunkValidator(report.file, engine, columns, vocabulary or load_vocabulary(), declarations, placer)
+    job = _ChunkValidator(
+        report.file, engine, columns, vocabulary or load_vocabulary(), declarations, placer, rdf_out is not None
+    )
     # Each id's first row; only ids seen again get a list, so the index stays one int per id.
     first_row_of_id: dict[str, int] = {}
     rows_of_id: dict[str, list[int]] = {}
@@ -154,7 +171,9 @@ def validate_table(
                         rows_of_id.setdefault(identifier, [first]).append(row.number)
             yield chunk
 
-    for rows, findings, placements in map_in_order(job, chunks_noting_ids(), workers):
+    for rows, findings, placements, rdf in map_in_order(job, chunks_noting_ids(), workers):
+        if rdf_out is not None:
+            rdf_out.write(rdf)
         report.findings += findings
         flagged_duplicates.update(f.row for f in findings if f.message == DUPLICATE_ID_MESSAGE)
         report.placements.update(placements)
@@ -177,8 +196,9 @@ class _ChunkValidator:
     vocabulary: Vocabulary
     declarations: Declarations
     placer: Placer | None
+    emit_rdf: bool = False
 
-    def __call__(self, chunk: list[Row]) -> tuple[int, list[Finding], Counter]:
+    def __call__(self, chunk: list[Row]) -> tuple[int, list[Finding], Counter, bytes]:
         cells = {row.number: row.cells for row in chunk}
         triples = ntriples(chunk, self.columns, self.vocabulary, self.declarations)
         placements: Counter = Counter()
@@ -187,14 +207,19 @@ class _ChunkValidator:
                 self.placer.place_described(triples.subjects[e]).chart_group for e in triples.episodes
             )
         findings = [_finding(raw, self.file, cells, self.columns) for raw in self.engine.check(triples)]
-        return len(chunk), findings, placements
+        rdf = placed_ntriples(triples, self.placer) if self.emit_rdf and self.placer else b""
+        return len(chunk), findings, placements, rdf
 
 
-def validate_rdf(path: Path, engine: Engine, placer: Placer | None = None) -> Report:
+def validate_rdf(
+    path: Path, engine: Engine, placer: Placer | None = None, rdf_out: BinaryIO | None = None
+) -> Report:
     """Validate a Turtle, N-Triples or JSON-LD file that follows the episode model."""
     from .rdf_input import read_rdf
 
     chunk = read_rdf(path)
+    if rdf_out is not None and placer is not None:
+        rdf_out.write(placed_ntriples(chunk, placer))
     report = Report(str(path), rows_read=len(chunk.episodes), engine=engine.name)
     if placer is not None:
         report.placements.update(
@@ -208,6 +233,16 @@ def validate_rdf(path: Path, engine: Engine, placer: Placer | None = None) -> Re
         )
     report.findings.sort(key=lambda f: (f.node, f.column, f.message))
     return report
+
+
+def placed_ntriples(chunk: Chunk, placer: Placer) -> bytes:
+    """A chunk's triples, and each episode's framework classes as rdf:type, as N-Triples."""
+    typed = [
+        (episode, RDF_TYPE_TERM, f"<{cls}>")
+        for episode in chunk.episodes
+        for cls in sorted(placer.classes_described(chunk.subjects[episode]))
+    ]
+    return to_ntriples(chain(chunk.triples(), typed)).encode("utf-8")
 
 
 def dataset_base(path: Path) -> str:

@@ -1,0 +1,108 @@
+"""The embedded store: Oxigraph in this process, in memory or in a folder on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph
+
+from .base import QueryRejected, QueryResult, Store, StoreUnavailable
+
+_FORMATS = {
+    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    ".ttl": pyoxigraph.RdfFormat.TURTLE,
+    ".owl": pyoxigraph.RdfFormat.RDF_XML,
+    ".rdf": pyoxigraph.RdfFormat.RDF_XML,
+    ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+}
+
+
+class EmbeddedStore(Store):
+    """An Oxigraph store: in memory, or (with ``directory``) on disk, surviving restarts.
+
+    On disk, one process may write at a time; ``read_only`` opens a folder for reading only,
+    which is safe only while no process writes it (ierkg.stores.lock sees to that).
+    """
+
+    def __init__(self, directory: Path | None = None, read_only: bool = False):
+        self.directory = directory
+        self._writable = directory is not None and not read_only
+        self.name = f"the store in {directory}" if directory else "the in-memory store"
+        try:
+            if directory is None:
+                self._store = pyoxigraph.Store()
+            elif read_only:
+                self._store = pyoxigraph.Store.read_only(str(directory))
+            else:
+                directory.mkdir(parents=True, exist_ok=True)
+                self._store = pyoxigraph.Store(str(directory))
+        except OSError as exc:
+            raise StoreUnavailable(f"{self.name} cannot be opened: {exc}") from None
+
+    @property
+    def oxigraph(self) -> pyoxigraph.Store:
+        return self._store
+
+    def query(
+        self,
+        text: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        options = {}
+        if default_graphs is not None:
+            options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graphs]
+        if named_graphs is not None:
+            options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
+        try:
+            return self._store.query(text, **options)
+        except SyntaxError as exc:
+            raise QueryRejected(f"the query is not valid SPARQL 1.1: {exc}") from None
+        except (OSError, ValueError) as exc:  # Oxigraph's evaluation errors
+            raise QueryRejected(f"the query could not be evaluated: {exc}") from None
+
+    def update(self, text: str) -> None:
+        try:
+            self._store.update(text)
+        except SyntaxError as exc:
+            raise QueryRejected(f"the update is not valid SPARQL 1.1: {exc}") from None
+
+    def add_ntriples(self, graph: str, data: bytes) -> None:
+        self._store.load(input=data, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(graph))
+
+    def load_file(self, path: Path, graph: str | None = None) -> None:
+        """Load an RDF file, its format from its extension, into ``graph`` (default: default graph)."""
+        rdf_format = _FORMATS.get(path.suffix.lower())
+        if rdf_format is None:
+            raise StoreUnavailable(f"{path}: unknown RDF file type (expected one of {', '.join(_FORMATS)})")
+        target = pyoxigraph.NamedNode(graph) if graph else pyoxigraph.DefaultGraph()
+        try:
+            self._store.bulk_load(path=str(path), format=rdf_format, to_graph=target)
+        except SyntaxError as exc:
+            raise QueryRejected(f"{path}: {exc}") from None
+
+    def drop(self, graph: str) -> None:
+        node = pyoxigraph.NamedNode(graph)
+        if self._store.contains_named_graph(node):
+            self._store.remove_graph(node)
+
+    def graphs(self) -> list[str]:
+        return sorted(
+            g.value
+            for g in self._store.named_graphs()
+            if next(iter(self._store.quads_for_pattern(None, None, None, g)), None) is not None
+        )
+
+    def flush(self) -> None:
+        """Make bulk loads durable (on disk) before they are announced anywhere."""
+        if self._writable:
+            self._store.flush()
+
+    def close(self) -> None:
+        if self._store is not None and self._writable:
+            self._store.flush()
+        self._store = None  # Oxigraph closes the folder when its last reference goes
+
+    def __len__(self) -> int:
+        return len(self._store)

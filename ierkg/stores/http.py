@@ -1,0 +1,143 @@
+"""HTTP requests to a SPARQL server: credentials, and a deadline on every call.
+
+A timeout on a socket bounds each read, not the whole answer, so a server that trickles
+bytes could hold a call forever; here the whole call has one deadline.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from http.client import HTTPException
+
+from .base import StoreError, StoreTimeout, StoreUnavailable
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to authenticate to a server: HTTP basic or digest (user, password), or a bearer token."""
+
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    scheme: str = "basic"  # basic | digest, for user and password
+
+    def __post_init__(self):
+        if self.scheme not in ("basic", "digest"):
+            raise ValueError(f"unknown authentication scheme '{self.scheme}' (basic or digest)")
+        if self.token and self.user:
+            raise ValueError("give either a user and password or a bearer token, not both")
+
+    def __repr__(self) -> str:  # never print a secret
+        return f"Credentials(user={self.user!r}, scheme={self.scheme!r}, token={'***' if self.token else None})"
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    media_type: str
+    body: bytes
+
+
+def opener(url: str, credentials: Credentials) -> urllib.request.OpenerDirector:
+    """An opener that answers the server's challenge (digest) or sends credentials up front.
+
+    It has no proxy handler: ierkg talks to the configured server only, never through a proxy
+    that the environment names.
+    """
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
+    if credentials.user and credentials.scheme == "digest":
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, url, credentials.user, credentials.password or "")
+        handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
+    return urllib.request.build_opener(*handlers)
+
+
+def authorization(credentials: Credentials) -> dict[str, str]:
+    """The Authorization header sent with every request (basic and bearer), else nothing."""
+    if credentials.token:
+        return {"Authorization": f"Bearer {credentials.token}"}
+    if credentials.user and credentials.scheme == "basic":
+        pair = f"{credentials.user}:{credentials.password or ''}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+    return {}
+
+
+def send(
+    url: str,
+    *,
+    server: str,
+    credentials: Credentials,
+    timeout: float,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    max_bytes: int = 1 << 30,
+) -> Response:
+    """One HTTP exchange within ``timeout`` seconds in all; StoreError subclasses on failure.
+
+    An HTTP error status is returned, not raised, so that callers can say what it means for
+    them; unreachable servers, timeouts and oversized answers raise.
+    """
+    request = urllib.request.Request(url, data=body, method=method)
+    for key, value in {**authorization(credentials), **(headers or {})}.items():
+        request.add_header(key, value)
+    deadline = time.monotonic() + timeout
+    try:
+        response = opener(url, credentials).open(request, timeout=timeout)
+    except urllib.error.HTTPError as error:
+        response = error
+    except (TimeoutError, socket.timeout):
+        raise StoreTimeout(f"{server} did not answer within {timeout:g} s") from None
+    except urllib.error.URLError as error:
+        reason = error.reason
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            raise StoreTimeout(f"{server} did not answer within {timeout:g} s") from None
+        raise StoreUnavailable(f"{server} cannot be reached: {getattr(reason, 'strerror', None) or reason}") from None
+    except (OSError, HTTPException) as error:
+        raise StoreUnavailable(f"{server} cannot be reached: {error}") from None
+    with response:
+        body_read = read_within(response, deadline, max_bytes, server, timeout)
+        media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        return Response(response.status if hasattr(response, "status") else response.code, media_type, body_read)
+
+
+def read_within(response, deadline: float, max_bytes: int, server: str, timeout: float) -> bytes:
+    """The whole body, read before the deadline and no longer than ``max_bytes``."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise StoreTimeout(f"{server} did not finish its answer within {timeout:g} s")
+            part = response.read(65536)
+            if not part:
+                return b"".join(parts)
+            size += len(part)
+            if size > max_bytes:
+                raise StoreError(f"{server} sent an answer larger than {max_bytes:,} bytes; refused")
+            parts.append(part)
+    except (TimeoutError, socket.timeout):
+        raise StoreTimeout(f"{server} did not finish its answer within {timeout:g} s") from None
+    except (OSError, HTTPException) as error:
+        raise StoreUnavailable(f"{server} broke off its answer: {error}") from None
+
+
+def status_error(server: str, action: str, response: Response) -> StoreError:
+    """The error for an HTTP error status, with the server's own words where it gave some."""
+    said = response.body[:500].decode("utf-8", "replace").strip()
+    detail = f": {said}" if said else ""
+    if response.status in (401, 403):
+        return StoreError(
+            f"{server} refused to {action} (HTTP {response.status}); check the credentials "
+            f"(--user with IERKG_ENDPOINT_PASSWORD, or IERKG_ENDPOINT_TOKEN) and the server's permissions{detail}"
+        )
+    if response.status == 404:
+        return StoreError(f"{server} has no SPARQL service at that address (HTTP 404){detail}")
+    if response.status in (502, 503, 504):
+        return StoreUnavailable(f"{server} is unavailable (HTTP {response.status}){detail}")
+    return StoreError(f"{server} could not {action} (HTTP {response.status}){detail}")

@@ -1,0 +1,128 @@
+"""Put a release into a store, idempotently: run it twice and the graph holds it once.
+
+RDF graphs are sets, but blank nodes are not shared between loads: inserting the release's
+restrictions twice would leave two copies of each. So the release is written to a staging
+graph and moved over the release graph in one update (MOVE replaces the target), unless the
+store already holds exactly that release, in which case nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+
+from ..errors import IerkgError
+from ..namespaces import ONTOLOGY_IRI
+from .base import Store
+
+RELEASE_GRAPH = str(ONTOLOGY_IRI)
+STAGING_PREFIX = "urn:ierkg:staging:"
+_OWL_VERSION_INFO = "http://www.w3.org/2002/07/owl#versionInfo"
+
+
+@dataclass(frozen=True)
+class Published:
+    graph: str
+    version: str
+    triples: int
+    written: bool  # False when the store already held this release
+
+
+def release_manifest(release: Path) -> dict:
+    try:
+        return json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IerkgError(f"{release} is not an ierkg release (no readable manifest.json)") from None
+
+
+def held_release(store: Store, graph: str = RELEASE_GRAPH) -> tuple[str | None, int]:
+    """The version (or None) and the number of triples of the release a store holds in ``graph``."""
+    rows = store.select(
+        f"SELECT ?version (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o "
+        f"OPTIONAL {{ <{ONTOLOGY_IRI}> <{_OWL_VERSION_INFO}> ?version }} }} }} GROUP BY ?version"
+    )
+    if not rows:
+        return None, 0
+    return rows[0].get("version"), sum(int(row["n"]) for row in rows)
+
+
+def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, batch: int = 2_000) -> Published:
+    manifest = release_manifest(release)
+    version, triples = manifest["version"], int(manifest["triples"])
+    if held_release(store, graph) == (version, triples):
+        return Published(graph, version, triples, written=False)
+    staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
+    try:
+        for part in batches(_release_lines(release), batch):
+            store.add_ntriples(staging, part)
+        store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
+    except BaseException:
+        store.drop(staging)
+        raise
+    held = held_release(store, graph)
+    if held != (version, triples):
+        raise IerkgError(
+            f"{store.name} holds {held[1]} triples in <{graph}> after the load, not the release's {triples}"
+        )
+    return Published(graph, version, triples, written=True)
+
+
+def _release_lines(release: Path) -> list[bytes]:
+    path = release / "ierkg.nt"
+    try:
+        return [line for line in path.read_bytes().splitlines(keepends=True) if line.strip()]
+    except OSError:
+        raise IerkgError(f"{release} is not an ierkg release (no ierkg.nt)") from None
+
+
+def batches(lines: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """N-Triples lines in batches of about ``size``, never splitting triples that share a blank node.
+
+    Each load gives blank node labels a fresh scope, so a restriction cut in two would become two
+    half-restrictions; lines are grouped by the blank nodes that connect them first.
+    """
+    plain: list[bytes] = []
+    linked: dict[str, list[bytes]] = {}
+    parent: dict[str, str] = {}
+
+    def root(label: str) -> str:
+        while parent.setdefault(label, label) != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    pending: list[tuple[list[str], bytes]] = []
+    for line in lines:
+        labels = _blank_labels(line) if b"_:" in line else []
+        if not labels:
+            plain.append(line)
+            if len(plain) >= size:
+                yield b"".join(plain)
+                plain = []
+            continue
+        first = root(labels[0])
+        for label in labels[1:]:
+            parent[root(label)] = first
+        pending.append((labels, line))
+    for labels, line in pending:
+        linked.setdefault(root(labels[0]), []).append(line)
+    group: list[bytes] = plain
+    for lines_of_component in linked.values():
+        group.extend(lines_of_component)
+        if len(group) >= size:
+            yield b"".join(group)
+            group = []
+    if group:
+        yield b"".join(group)
+
+
+def _blank_labels(line: bytes) -> list[str]:
+    quad = next(iter(pyoxigraph.parse(line, format=pyoxigraph.RdfFormat.N_TRIPLES)), None)
+    if quad is None:
+        return []
+    return [term.value for term in (quad.subject, quad.object) if isinstance(term, pyoxigraph.BlankNode)]

@@ -1,0 +1,224 @@
+"""A remote SPARQL 1.1 server as the store: SPARQLWrapper for queries, HTTP for writes.
+
+Queries go to the query endpoint with the dataset in the protocol's ``default-graph-uri`` and
+``named-graph-uri`` parameters; answers are read back into Oxigraph's result objects, so the
+service writes them with its own writers and its own result cap, whatever the server is.
+Writes use SPARQL 1.1 Update (every server has it), or the Graph Store Protocol when a graph
+store address is configured (faster for bulk loads on servers that offer it).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+from collections.abc import Sequence
+from http.client import HTTPException
+
+import pyoxigraph
+from SPARQLWrapper import DIGEST, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from .base import QueryRejected, QueryResult, Store, StoreError, StoreTimeout, StoreUnavailable
+from .config import RemoteConfig
+from .http import Credentials, Response, read_within, send, status_error
+
+_SOLUTIONS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+_GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
+_RESULT_FORMATS = {
+    "application/sparql-results+json": pyoxigraph.QueryResultsFormat.JSON,
+    "application/json": pyoxigraph.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": pyoxigraph.QueryResultsFormat.XML,
+    "application/xml": pyoxigraph.QueryResultsFormat.XML,
+    "text/tab-separated-values": pyoxigraph.QueryResultsFormat.TSV,
+}
+_GRAPH_FORMATS = {
+    "application/n-triples": pyoxigraph.RdfFormat.N_TRIPLES,
+    "text/plain": pyoxigraph.RdfFormat.N_TRIPLES,
+    "text/ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
+    "text/turtle": pyoxigraph.RdfFormat.TURTLE,
+    "application/x-turtle": pyoxigraph.RdfFormat.TURTLE,
+    "application/rdf+xml": pyoxigraph.RdfFormat.RDF_XML,
+    "application/ld+json": pyoxigraph.RdfFormat.JSON_LD,
+}
+# Virtuoso answers ASK as a one-row SELECT of this variable (1 or 0).
+_VIRTUOSO_ASK = "__ASK_RETVAL"
+
+
+class RemoteStore(Store):
+    """A SPARQL 1.1 server; every call ends within ``config.timeout`` seconds."""
+
+    def __init__(self, config: RemoteConfig):
+        self.config = config
+        self.name = f"the SPARQL server at {config.query_url}"
+        self.credentials = Credentials(config.user, config.password, config.token, config.auth)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def query(
+        self,
+        text: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        form: str | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        timeout = timeout or self.config.timeout
+        client = self._client(text, default_graphs, named_graphs, timeout)
+        form = form or client.queryType
+        client.addCustomHttpHeader(
+            "Accept", _GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE") else _SOLUTIONS_ACCEPT
+        )
+        deadline = time.monotonic() + timeout
+        try:
+            response = client.query().response
+        except SPARQLWrapperException as error:
+            raise self._query_error(error) from None
+        except urllib.error.HTTPError as error:
+            raise status_error(self.name, "answer the query", Response(error.code, "", error.read())) from None
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, TimeoutError):
+                raise StoreTimeout(f"{self.name} did not answer within {timeout:g} s") from None
+            reason = getattr(error.reason, "strerror", None) or error.reason
+            raise StoreUnavailable(f"{self.name} cannot be reached: {reason}") from None
+        except TimeoutError:
+            raise StoreTimeout(f"{self.name} did not answer within {timeout:g} s") from None
+        except (OSError, HTTPException) as error:
+            raise StoreUnavailable(f"{self.name} cannot be reached: {error}") from None
+        with response:
+            body = read_within(response, deadline, self.config.max_answer_bytes, self.name, timeout)
+            media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        return self._parse(body, media_type, form)
+
+    def _client(self, text, default_graphs, named_graphs, timeout: float) -> SPARQLWrapper:
+        client = SPARQLWrapper(self.config.query_url, agent="ierkg")
+        client.setMethod(POST)
+        client.setRequestMethod(URLENCODED)
+        client.setOnlyConneg(True)  # Accept only: no format= or output= parameters
+        client.setTimeout(timeout)
+        client.setQuery(text)
+        for graph in default_graphs or ():
+            client.addDefaultGraph(graph)
+        for graph in named_graphs or ():
+            client.addNamedGraph(graph)
+        if self.credentials.token:
+            client.addCustomHttpHeader("Authorization", f"Bearer {self.credentials.token}")
+        elif self.credentials.user:
+            if self.credentials.scheme == "digest":
+                client.setHTTPAuth(DIGEST)
+            client.setCredentials(self.credentials.user, self.credentials.password or "")
+        return client
+
+    def _parse(self, body: bytes, media_type: str, form: str) -> QueryResult:
+        try:
+            if form in ("CONSTRUCT", "DESCRIBE"):
+                rdf_format = _GRAPH_FORMATS.get(media_type)
+                if rdf_format is None:
+                    raise StoreError(f"{self.name} answered in {media_type or 'an unnamed format'}, not RDF")
+                return [
+                    pyoxigraph.Triple(quad.subject, quad.predicate, quad.object)
+                    for quad in pyoxigraph.parse(body, format=rdf_format)
+                ]
+            results_format = _RESULT_FORMATS.get(media_type)
+            if results_format is None:
+                raise StoreError(
+                    f"{self.name} answered in {media_type or 'an unnamed format'}, not SPARQL results"
+                )
+            result = pyoxigraph.parse_query_results(body, format=results_format)
+        except SyntaxError as exc:
+            raise StoreError(f"{self.name} sent an answer that cannot be read: {exc}") from None
+        if form == "ASK" and isinstance(result, pyoxigraph.QuerySolutions):
+            return _boolean_from_select(result, self.name)
+        return result
+
+    def _query_error(self, error: SPARQLWrapperException) -> StoreError:
+        said = _server_words(error)
+        name = type(error).__name__
+        if name == "QueryBadFormed":
+            return QueryRejected(f"{self.name} could not run the query: {said}")
+        if name == "Unauthorized":
+            return status_error(self.name, "answer the query", Response(401, "", said.encode()))
+        if name == "EndPointNotFound":
+            return status_error(self.name, "answer the query", Response(404, "", said.encode()))
+        return StoreError(f"{self.name} failed the query: {said}")
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def update(self, text: str) -> None:
+        body = urllib.parse.urlencode({"update": text}).encode("utf-8")
+        self._write(
+            self.config.update_url or self.config.query_url,
+            "run an update",
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    def add_ntriples(self, graph: str, data: bytes) -> None:
+        if self.config.graph_store_url:
+            url = _with_query(self.config.graph_store_url, {"graph": graph})
+            self._write(url, f"add triples to <{graph}>", data, {"Content-Type": "application/n-triples"})
+            return
+        # INSERT DATA takes N-Triples as they are: N-Triples is a subset of SPARQL's triples.
+        self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{data.decode('utf-8')}\n}} }}")
+
+    def drop(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def graphs(self) -> list[str]:
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(row["g"] for row in rows)
+
+    def _write(self, url: str, action: str, body: bytes, headers: dict[str, str]) -> None:
+        response = send(
+            url,
+            server=self.name,
+            credentials=self.credentials,
+            timeout=self.config.timeout,
+            method="POST",
+            body=body,
+            headers=headers,
+            max_bytes=1 << 20,
+        )
+        if response.status >= 400:
+            raise status_error(self.name, action, response)
+
+
+def _boolean_from_select(solutions: pyoxigraph.QuerySolutions, server: str) -> pyoxigraph.QueryBoolean:
+    names = [variable.value for variable in solutions.variables]
+    rows = list(solutions)
+    if names != [_VIRTUOSO_ASK] or len(rows) > 1:
+        raise StoreError(f"{server} answered an ASK query with a table")
+    value = rows[0][_VIRTUOSO_ASK].value if rows else "0"
+    truth = value in ("1", "true")
+    return pyoxigraph.parse_query_results(
+        json.dumps({"head": {}, "boolean": truth}).encode(), format=pyoxigraph.QueryResultsFormat.JSON
+    )
+
+
+def _server_words(error: SPARQLWrapperException) -> str:
+    text = str(error)
+    # SPARQLWrapper prefixes its own explanation; keep what the server said.
+    marker = "Response:\n"
+    said = text.split(marker, 1)[1] if marker in text else text
+    if said.startswith("b'") or said.startswith('b"'):
+        try:
+            said = _bytes_literal_text(said)
+        except ValueError:
+            pass
+    return " ".join(said.split())[:500]
+
+
+def _bytes_literal_text(text: str) -> str:
+    """The text of a ``b'...'`` repr, which SPARQLWrapper puts in its messages."""
+    import ast
+
+    value = ast.literal_eval(text.strip())
+    if not isinstance(value, bytes):
+        raise ValueError("not a bytes literal")
+    return value.decode("utf-8", "replace")
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    separator = "&" if urllib.parse.urlsplit(url).query else "?"
+    return url + separator + urllib.parse.urlencode(params)
