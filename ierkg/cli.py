@@ -13,6 +13,7 @@ from pathlib import Path
 from . import __version__
 from .dataset_commands import add_parsers as add_dataset_parsers
 from .errors import IerkgError
+from .store_commands import add_parsers as add_store_parsers
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -87,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     info.set_defaults(run=_run_info)
 
     add_dataset_parsers(commands)
+    add_store_parsers(commands)
     provided = _add_plugin_commands(commands)
 
     for name, purpose in _PLANNED.items():
@@ -100,9 +102,6 @@ def _parser() -> argparse.ArgumentParser:
 # Subcommands the CLI reserves for the coming releases; each says so rather than half-working.
 _PLANNED = {
     "serve": "serve the SPARQL endpoint and concept pages",
-    "query": "run a SPARQL query against the release",
-    "load": "push the release to a remote SPARQL server",
-    "ingest": "load a validated coded dataset as a private graph",
 }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .namespaces import IERKG, PREFIXES, REF
 from .release import read_manifest
-from .store import EmbeddedStore
+from .stores.embedded import EmbeddedStore
 
 # Each count is over ierkg's own namespace, so reused vocabulary is not counted.
 _COUNTS = {
@@ -43,7 +43,7 @@ def summarise(release_dir: Path) -> dict:
     by_kind = {row["kind"]: int(row["n"]) for row in store.select(query)}
     owl = "http://www.w3.org/2002/07/owl#"
     counts = {label: by_kind.get(owl + curie.split(":", 1)[1], 0) for label, curie in _COUNTS.items()}
-    counts["bibliographic records"] = int(next(store.select(_RECORD_QUERY))["n"])
+    counts["bibliographic records"] = int(store.select(_RECORD_QUERY)[0]["n"])
     return {
         "version": manifest["version"],
         "ontology_iri": manifest["ontology_iri"],

@@ -165,11 +165,12 @@ def test_build_from_a_missing_folder_exits_2(tmp_path):
     assert "does not exist" in result.stderr
 
 
-def test_planned_subcommands_say_they_are_not_available_yet():
-    for command in ("query", "load", "ingest"):
-        result = run_ierkg(command, "--anything", "data.csv")
+def test_store_commands_ask_which_store_when_none_is_named(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("IERKG_")}
+    for command in (["load"], ["ingest", "data.csv", "--graph", "https://lab.example/s"], ["datasets", "list"]):
+        result = run_ierkg(*command, env=environment, cwd=tmp_path)
         assert result.returncode == 2, command
-        assert "is not available in ierkg" in result.stderr and "Traceback" not in result.stderr
+        assert "which store?" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_serve_says_why_it_cannot_start(tmp_path):

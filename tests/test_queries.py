@@ -7,7 +7,7 @@ import pytest
 
 from ierkg.errors import IerkgError
 from ierkg.queries import named_queries, read_named_query
-from ierkg.store import EmbeddedStore
+from ierkg.stores.embedded import EmbeddedStore
 
 
 @pytest.fixture(scope="module")

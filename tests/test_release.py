@@ -155,7 +155,7 @@ def test_manifest_lists_every_released_term(release):
 
 @pytest.mark.parametrize("name", list(RELEASE_FILES))
 def test_release_loads_into_the_embedded_store(release, name):
-    from ierkg.store import EmbeddedStore
+    from ierkg.stores.embedded import EmbeddedStore
 
     out, result = release
     store = EmbeddedStore()

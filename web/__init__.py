@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Werkzeug refuses bodies above this before reading them; uploads are the largest.
     app.config["MAX_CONTENT_LENGTH"] = max(settings.max_upload_bytes, 3 * settings.max_query_bytes + 10_000)
     endpoint = Endpoint(
-        StoreSpec(settings.release, settings.datasets),
+        StoreSpec(settings.release, settings.datasets, settings.store),
         Limits(settings.query_timeout, settings.max_query_bytes, settings.max_nesting, settings.max_results),
         workers=settings.query_workers,
         public_datasets=settings.public_datasets,

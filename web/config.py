@@ -12,6 +12,7 @@ from pathlib import Path
 from ierkg.resources import release_dir
 from ierkg.sparql.guard import DEFAULT_MAX_NESTING, DEFAULT_MAX_QUERY_BYTES
 from ierkg.sparql.pool import DEFAULT_TIMEOUT
+from ierkg.stores.config import StoreConfig, store_config
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Settings:
     # public_datasets, so /sparql never shows participants' data by accident.
     datasets: tuple[tuple[str, Path], ...] = ()
     public_datasets: tuple[str, ...] = ()
+    # Where the graph lives: in memory (the default), a store folder, or a SPARQL server.
+    store: StoreConfig = field(default_factory=StoreConfig)
+    # Writing datasets over HTTP (the /api/datasets routes) needs this bearer token; without
+    # one, the service is read-only.
+    write_token: str | None = None
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -44,6 +50,8 @@ class Settings:
             answer_cache_bytes=int(env.get("IERKG_ANSWER_CACHE_BYTES", defaults.answer_cache_bytes)),
             datasets=_datasets(env.get("IERKG_DATASETS", "")),
             public_datasets=tuple(env.get("IERKG_PUBLIC_DATASETS", "").split()),
+            store=store_config(environ=env),
+            write_token=env.get("IERKG_WRITE_TOKEN") or None,
         )
 
 

@@ -11,14 +11,16 @@ import dataclasses
 from pathlib import Path
 
 from ierkg.errors import IerkgError
+from ierkg.stores.config import add_store_options, config_from_args
 
 
 def add_command(commands) -> None:
     serve = commands.add_parser(
         "serve",
         help="serve the SPARQL endpoint and the concept pages",
-        description="Serve /sparql and the concept pages from the embedded store, offline, with "
-        "waitress. Settings not given here come from IERKG_* environment variables (docs/web.md).",
+        description="Serve /sparql and the concept pages with waitress, from the embedded store (in "
+        "memory, or a folder with --store) or a SPARQL server (--endpoint). Settings not given here "
+        "come from IERKG_* environment variables (docs/web.md, docs/deploy.md).",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
@@ -27,6 +29,7 @@ def add_command(commands) -> None:
     serve.add_argument("--timeout", type=float, help="seconds a SPARQL query may run (default: 10)")
     serve.add_argument("--release", type=Path, help="release folder (default: the packaged release)")
     serve.add_argument("--debug", action="store_true", help="use Flask's development server instead")
+    add_store_options(serve)
     serve.set_defaults(run=run)
 
 
@@ -43,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         )
         if value is not None
     }
-    settings = dataclasses.replace(Settings.from_environment(), **overrides)
+    settings = dataclasses.replace(Settings.from_environment(), store=config_from_args(args), **overrides)
     if settings.query_workers < 1 or args.threads < 1:
         raise IerkgError("--workers and --threads must be at least 1")
     if not (settings.release / "ierkg.nt").is_file():

@@ -23,7 +23,7 @@ from ..errors import IerkgError
 from ..framework_rules import DIMENSIONS, Expression, FrameworkRules, load_rules
 from ..namespaces import IERKG
 from ..resources import release_dir
-from ..store import EmbeddedStore
+from ..stores.embedded import EmbeddedStore
 from .classify import DERIVED
 from .columns import COLUMNS, Column
 from .episodes import UNKNOWN_CODE, Declarations, episode_iri, ntriples

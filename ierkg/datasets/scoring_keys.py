@@ -17,7 +17,7 @@ from pathlib import Path
 from ..errors import IerkgError
 from ..namespaces import IERKG
 from ..resources import release_dir
-from ..store import EmbeddedStore
+from ..stores.embedded import EmbeddedStore
 from .tables import DatasetError, Table, open_table
 
 RULES = ("sum", "mean")

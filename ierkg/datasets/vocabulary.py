@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..namespaces import IERKG
 from ..resources import release_dir
-from ..store import EmbeddedStore
+from ..stores.embedded import EmbeddedStore
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Answers kept for the next identical request, up to a size in bytes, least recently used out.
 
-The service's store is read-only and fixed for the life of the process (the release, and the
-datasets loaded at start), so the same query over the same graphs, in the same format, always
-has the same answer. Tools and the web pages ask the same questions again and again.
+The service's store changes only when the service itself writes a dataset (or, for a server,
+when the service reads its registry again), and the cache is cleared then; in between, the same
+query over the same graphs, in the same format, always has the same answer. Tools and the web pages ask the same questions again and again.
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ class AnswerCache(Generic[Key]):
             self._answers.move_to_end(key)
             self.hits += 1
             return answer
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+            self.size = 0
 
     def put(self, key: Key, answer: Answer) -> None:
         cost = len(answer.body)

@@ -1,30 +1,47 @@
-"""Answer one checked query on an Oxigraph store: what every query worker process runs.
+"""Answer one checked query on a store: what every query worker process runs.
 
-The release is loaded into its own named graph (RELEASE_GRAPH), so that the service can say
-exactly which graphs a query sees: the public ones, and never a private coded dataset unless
-the operator made it public.
+The release lives in its own named graph (RELEASE_GRAPH), so that the service can say exactly
+which graphs a query sees: the public ones, and never a private coded dataset unless the
+operator made it public. Workers open the store themselves from a StoreSpec: an in-memory
+copy of the release (and of dataset files), the store folder read-only, or a remote server.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
 
-from ..namespaces import ONTOLOGY_IRI
+from ..stores.base import QueryRejected, Store, StoreError
+from ..stores.config import StoreConfig
+from ..stores.embedded import EmbeddedStore
+from ..stores.publish import RELEASE_GRAPH
 from .guard import Refused
 from .results import write_boolean, write_graph, write_solutions
 
-RELEASE_GRAPH = str(ONTOLOGY_IRI)
+__all__ = ["RELEASE_GRAPH", "Answer", "Job", "StoreSpec", "answer", "open_store"]
 
 
 @dataclass(frozen=True)
 class StoreSpec:
-    """How a worker builds its store: the release, plus coded datasets as named graphs."""
+    """How a worker gets its store: the release, plus coded datasets as named graphs.
+
+    In memory, each worker loads the release and the ``datasets`` files; a store folder or a
+    server already holds them (``ierkg load``, ``ierkg ingest``).
+    """
 
     release: Path
-    datasets: tuple[tuple[str, Path], ...] = ()  # (graph IRI, N-Triples or Turtle file)
+    datasets: tuple[tuple[str, Path], ...] = ()  # (graph IRI, N-Triples or Turtle file), in memory
+    store: StoreConfig = field(default_factory=StoreConfig)
+
+    def with_query_timeout(self, seconds: float) -> StoreSpec:
+        """A server is asked to answer within the query timeout, not the general call timeout."""
+        if self.store.remote is None:
+            return self
+        remote = dataclasses.replace(self.store.remote, timeout=seconds)
+        return dataclasses.replace(self, store=dataclasses.replace(self.store, remote=remote))
 
 
 @dataclass(frozen=True)
@@ -45,31 +62,23 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def open_store(spec: StoreSpec) -> pyoxigraph.Store:
-    store = pyoxigraph.Store()
-    store.load(
-        path=str(spec.release / "ierkg.nt"),
-        format=pyoxigraph.RdfFormat.N_TRIPLES,
-        to_graph=pyoxigraph.NamedNode(RELEASE_GRAPH),
-    )
+def open_store(spec: StoreSpec) -> Store:
+    if spec.store.kind == "directory":
+        return spec.store.open(read_only=True)  # the service process holds the folder's lock
+    if spec.store.kind == "remote":
+        return spec.store.open()
+    store = EmbeddedStore()
+    store.load_file(spec.release / "ierkg.nt", RELEASE_GRAPH)
     for graph, path in spec.datasets:
-        store.load(
-            path=str(path),
-            format=pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip("."))
-            or pyoxigraph.RdfFormat.TURTLE,
-            to_graph=pyoxigraph.NamedNode(graph),
-        )
+        fmt = pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip(".")) or pyoxigraph.RdfFormat.TURTLE
+        store.oxigraph.load(path=str(path), format=fmt, to_graph=pyoxigraph.NamedNode(graph))
     return store
 
 
-def answer(store: pyoxigraph.Store, job: Job) -> Answer:
-    """Run a job; a query Oxigraph rejects or a result over the cap is a 400 Answer."""
+def answer(store: Store, job: Job) -> Answer:
+    """Run a job; a query the store rejects or a result over the cap is a 4xx Answer."""
     try:
-        result = store.query(
-            job.query,
-            default_graph=[pyoxigraph.NamedNode(g) for g in job.default_graphs],
-            named_graphs=[pyoxigraph.NamedNode(g) for g in job.named_graphs],
-        )
+        result = store.query(job.query, job.default_graphs, job.named_graphs, form=job.form)
         if job.form == "ASK":
             body = write_boolean(bool(result), job.media_type)
         elif job.form == "SELECT":
@@ -77,10 +86,12 @@ def answer(store: pyoxigraph.Store, job: Job) -> Answer:
             body = write_solutions(variables, result, job.media_type, job.limit)
         else:
             body = write_graph(result, job.media_type, job.limit)
-    except SyntaxError as exc:
-        return Answer(400, f"the query is not valid SPARQL 1.1: {exc}".encode())
     except Refused as refusal:
         return Answer(refusal.status, refusal.message.encode())
-    except (OSError, ValueError) as exc:  # Oxigraph's evaluation errors
+    except QueryRejected as rejected:
+        return Answer(400, str(rejected).encode())
+    except StoreError as error:
+        return Answer(error.status, str(error).encode())
+    except (OSError, ValueError, SyntaxError) as exc:  # Oxigraph's errors while results stream
         return Answer(400, f"the query could not be evaluated: {exc}".encode())
     return Answer(200, body, job.media_type)

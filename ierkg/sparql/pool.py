@@ -12,6 +12,8 @@ import multiprocessing
 import queue
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -25,6 +27,7 @@ DEFAULT_TIMEOUT = 10.0
 class _Worker:
     process: multiprocessing.process.BaseProcess
     connection: Connection
+    generation: int  # workers of an older generation saw the store before a write: retired
 
 
 class QueryPool:
@@ -42,12 +45,55 @@ class QueryPool:
         self._closed = False
         self._lock = threading.Lock()
         self._live: set[_Worker] = set()
-        starting = [self._start() for _ in range(workers)]
+        self._generation = 0
+        self._paused = False
+        self._busy = 0
+        self._gate = threading.Condition()
+        self._start_generation()
+
+    def _start_generation(self) -> None:
+        starting = [self._start() for _ in range(self.size)]
         for worker in starting:
             self._ready(worker)
 
     def run(self, job: Job) -> Answer:
         """The job's answer; Refused(503) if no worker frees up in time, or on a timeout."""
+        with self._gate:
+            self._busy += 1
+        try:
+            return self._run(job)
+        finally:
+            with self._gate:
+                self._busy -= 1
+                self._gate.notify_all()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No worker holds the store in the block, so another process-free writer may change it.
+
+        Jobs under way finish first (each within the timeout); jobs that arrive meanwhile wait
+        for the new workers, which open the store as the block left it.
+        """
+        with self._gate:
+            self._paused = True
+            self._gate.wait_for(lambda: self._busy == 0, timeout=self.timeout + 10)
+        with self._lock:
+            self._generation += 1
+            retired = list(self._live)
+            self._live.clear()
+        for worker in retired:
+            worker.process.kill()
+            worker.process.join(5)
+            worker.connection.close()
+        try:
+            yield
+        finally:
+            with self._gate:
+                self._paused = False
+            if not self._closed:
+                self._start_generation()
+
+    def _run(self, job: Job) -> Answer:
         worker = self._checkout()
         try:
             worker.connection.send(job)
@@ -90,10 +136,14 @@ class QueryPool:
             try:
                 worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
+                if self._paused:
+                    raise Refused(503, "the store is being written to; try again shortly") from None
                 raise Refused(
                     503,
                     f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again shortly",
                 ) from None
+            if worker.generation != self._generation:
+                continue  # retired by a write; already stopped
             if worker.process.is_alive():
                 return worker
             self._replace(worker)  # died while idle: start another, and keep waiting
@@ -103,15 +153,18 @@ class QueryPool:
         process = self._context.Process(target=_serve, args=(child, self.spec), daemon=True)
         process.start()
         child.close()
-        worker = _Worker(process, parent)
+        worker = _Worker(process, parent, self._generation)
         with self._lock:
             self._live.add(worker)
         return worker
 
     def _ready(self, worker: _Worker) -> None:
         """Wait for a new worker's store, then offer it to jobs."""
-        if not worker.connection.poll(60) or worker.connection.recv() != "ready":
+        if not worker.connection.poll(60):
             raise RuntimeError("a query worker did not start")
+        message = worker.connection.recv()
+        if message != "ready":
+            raise RuntimeError(f"a query worker did not start: {message}")
         self._idle.put(worker)
 
     def _replace(self, worker: _Worker) -> None:
@@ -124,14 +177,18 @@ class QueryPool:
         def restart() -> None:  # in the background, so the request that timed out returns now
             worker.process.join(5)
             worker.connection.close()
-            if not self._closed:
+            if not self._closed and not self._paused and worker.generation == self._generation:
                 self._ready(self._start())
 
         threading.Thread(target=restart, daemon=True).start()
 
 
 def _serve(connection: Connection, spec: StoreSpec) -> None:
-    store = open_store(spec)
+    try:
+        store = open_store(spec)
+    except Exception as exc:  # noqa: BLE001 - said to the pool, which says it to the operator
+        connection.send(str(exc))
+        return
     connection.send("ready")
     while True:
         try:

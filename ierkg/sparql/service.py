@@ -7,17 +7,27 @@ it negotiated) and gets an Answer or a Refused back; nothing here knows about HT
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph
 
+from ..errors import IerkgError
+from ..stores import registry
+from ..stores.base import Store, StoreError
+from ..stores.lock import StoreLock
+from ..stores.publish import held_release, publish_release, release_manifest
 from .cache import AnswerCache
 from .engine import RELEASE_GRAPH, Answer, Job, StoreSpec
 from .guard import CheckedQuery, Refused, check_query
 from .pool import QueryPool
 
 _NO_CAP = 10**9  # the service's own reads are not answers to the public
+REMOTE_REFRESH_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -29,7 +39,14 @@ class Limits:
 
 
 class Endpoint:
-    """A read-only SPARQL endpoint over the release and the datasets the operator made public."""
+    """A read-only SPARQL endpoint over the release and the datasets the operator made public.
+
+    The store is the one ``spec`` names. In memory, the release and any dataset files are
+    loaded into every worker. A store folder is locked for the life of the service, given the
+    release if it lacks it, and read by the workers; a server must hold the release already
+    (``ierkg load``). Which dataset graphs exist is read from the store's registry: only live
+    ones count, and only those listed in ``public_datasets`` are shown.
+    """
 
     def __init__(
         self,
@@ -39,15 +56,39 @@ class Endpoint:
         public_datasets: Sequence[str] = (),
         cache_bytes: int = 64 * 2**20,
     ):
-        unknown = set(public_datasets) - {graph for graph, _path in spec.datasets}
-        if unknown:
-            raise ValueError(f"no dataset is loaded as graph {sorted(unknown)[0]}")
+        self.spec = spec.with_query_timeout(limits.timeout)
         self.limits = limits
-        self.public_graphs = (RELEASE_GRAPH, *public_datasets)
-        self.pool = QueryPool(spec, workers=workers, timeout=limits.timeout)
-        # The store never changes while the service runs, so an answer can be given again.
+        self.public_datasets = tuple(public_datasets)
+        self._lock = StoreLock(spec.store.directory).acquire() if spec.store.kind == "directory" else None
+        try:
+            self.live_datasets = self._prepare_store()
+            if spec.store.kind == "memory":
+                unknown = set(public_datasets) - set(self.live_datasets)
+                if unknown:
+                    raise ValueError(f"no dataset is loaded as graph {sorted(unknown)[0]}")
+            # A server is asked a little past the timeout, so that its own answer (or our
+            # message about it) comes back before the worker is stopped.
+            grace = 2.0 if spec.store.kind == "remote" else 0.0
+            self.pool = QueryPool(self.spec, workers=workers, timeout=limits.timeout + grace)
+        except BaseException:
+            self._release_lock()
+            raise
+        # In ierkg's own store nothing changes but through this service, so an answer can be
+        # given again until a write; a server's data may change under us, so there the view is
+        # read again (and the answers forgotten) every REMOTE_REFRESH_SECONDS.
         self.answers = AnswerCache(cache_bytes)
+        self._refresh_lock = threading.Lock()
+        self._refreshed = time.monotonic()
         self.graph_sizes = self._graph_sizes()
+
+    @property
+    def public_graphs(self) -> tuple[str, ...]:
+        return (RELEASE_GRAPH, *(g for g in self.public_datasets if g in self.live_datasets))
+
+    @property
+    def writable(self) -> bool:
+        """Datasets can be written only to a store that keeps them: a folder or a server."""
+        return self.spec.store.persistent
 
     def check(self, text: str) -> CheckedQuery:
         return check_query(text, self.public_graphs, self.limits.max_query_bytes, self.limits.max_nesting)
@@ -60,6 +101,7 @@ class Endpoint:
         named_graph_uris: Sequence[str] = (),
     ) -> Answer:
         """Answer a checked query; the protocol's graph parameters override its FROM clauses."""
+        self._refresh_if_due()
         for graph in (*default_graph_uris, *named_graph_uris):
             if graph not in self.public_graphs:
                 raise Refused(
@@ -103,12 +145,96 @@ class Endpoint:
             raise RuntimeError(f"{iri} could not be described: {answer.body[:200]!r}")
         return answer.body
 
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """The store, open for writing datasets; the view is read again afterwards.
+
+        A store folder is written by this process while no worker holds it open (queries wait
+        meanwhile), because Oxigraph lets one process write a folder, and nobody read it then.
+        """
+        if not self.writable:
+            raise Refused(
+                409,
+                "this service keeps its store in memory, so it cannot keep datasets; start it with "
+                "--store DIR or --endpoint URL",
+            )
+        try:
+            if self.spec.store.kind == "directory":
+                with self.pool.paused():
+                    with self.spec.store.open() as store:
+                        yield store
+            else:
+                with self.spec.store.open() as store:
+                    yield store
+        finally:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Read again which dataset graphs are live, and forget the answers given so far."""
+        with self._refresh_lock:
+            before = self.live_datasets
+            if self.spec.store.persistent:
+                with self.spec.store.open(read_only=True) as store:
+                    self.live_datasets = tuple(registry.live_graphs(store))
+            self.answers.clear()
+            if self.live_datasets != before or self.spec.store.kind != "remote":
+                self.graph_sizes = self._graph_sizes()
+            self._refreshed = time.monotonic()
+
     def close(self) -> None:
         self.pool.close()
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _prepare_store(self) -> tuple[str, ...]:
+        """Make the store ready to serve, and say which dataset graphs are live in it."""
+        config = self.spec.store
+        if config.kind == "memory":
+            return tuple(graph for graph, _path in self.spec.datasets)
+        if self.spec.datasets:
+            raise IerkgError(
+                "IERKG_DATASETS loads files into the in-memory store only; put datasets into "
+                f"{config.describe()} with 'ierkg ingest'"
+            )
+        with config.open() as store:
+            if config.kind == "directory":
+                publish_release(store, self.spec.release)
+            else:
+                _check_release(store, self.spec.release, config.describe())
+            registry.cleanup(store, everything_staged=config.kind == "directory")
+            return tuple(registry.live_graphs(store))
+
+    def _refresh_if_due(self) -> None:
+        if self.spec.store.kind != "remote":
+            return
+        if time.monotonic() - self._refreshed < REMOTE_REFRESH_SECONDS or self._refresh_lock.locked():
+            return
+        try:
+            self.refresh()
+        except StoreError:
+            self._refreshed = time.monotonic()  # keep the last view; the query says what is wrong
 
     def _graph_sizes(self) -> dict[str, int]:
         count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
         answer = self.run(self.check(count), "application/sparql-results+json")
+        if answer.status != 200:
+            raise StoreError(answer.body.decode("utf-8", "replace"))
         rows = json.loads(answer.body)["results"]["bindings"]
         sizes = {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
         return {graph: sizes.get(graph, 0) for graph in self.public_graphs}
+
+
+def _check_release(store: Store, release: Path, where: str) -> None:
+    """A server must hold the very release this ierkg serves pages and validation for."""
+    wanted = release_manifest(release)["version"]
+    version, triples = held_release(store)
+    if version is None:
+        raise IerkgError(f"{where} holds no ierkg release in <{RELEASE_GRAPH}>; put it there with 'ierkg load'")
+    if version != wanted:
+        raise IerkgError(
+            f"{where} holds ierkg release {version}, and this is ierkg {wanted}; update it with 'ierkg load'"
+        )

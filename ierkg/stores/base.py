@@ -50,8 +50,13 @@ class Store(ABC):
         text: str,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        form: str | None = None,
     ) -> QueryResult:
-        """Run a query; the graph lists, when given, are the query's dataset (FROM, FROM NAMED)."""
+        """Run a query; the graph lists, when given, are the query's dataset (FROM, FROM NAMED).
+
+        ``form`` (SELECT, ASK, CONSTRUCT, DESCRIBE) is a hint: a server is asked for results in a
+        format that suits it.
+        """
 
     @abstractmethod
     def update(self, text: str) -> None:

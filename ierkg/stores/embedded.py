@@ -49,6 +49,7 @@ class EmbeddedStore(Store):
         text: str,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        form: str | None = None,
     ) -> QueryResult:
         options = {}
         if default_graphs is not None:

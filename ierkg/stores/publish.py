@@ -52,6 +52,7 @@ def held_release(store: Store, graph: str = RELEASE_GRAPH) -> tuple[str | None, 
 
 
 def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, batch: int = 2_000) -> Published:
+    """Make ``graph`` hold exactly the release; nothing is written if it does already."""
     manifest = release_manifest(release)
     version, triples = manifest["version"], int(manifest["triples"])
     if held_release(store, graph) == (version, triples):
@@ -80,11 +81,13 @@ def _release_lines(release: Path) -> list[bytes]:
         raise IerkgError(f"{release} is not an ierkg release (no ierkg.nt)") from None
 
 
-def batches(lines: Iterable[bytes], size: int) -> Iterator[bytes]:
+def batches(lines: Iterable[bytes], size: int, linked_size: int = 250) -> Iterator[bytes]:
     """N-Triples lines in batches of about ``size``, never splitting triples that share a blank node.
 
     Each load gives blank node labels a fresh scope, so a restriction cut in two would become two
-    half-restrictions; lines are grouped by the blank nodes that connect them first.
+    half-restrictions; lines are grouped by the blank nodes that connect them first. Lines with
+    blank nodes come in their own, smaller batches (about ``linked_size``): servers turn them
+    into templates, and Virtuoso refuses large templates.
     """
     plain: list[bytes] = []
     linked: dict[str, list[bytes]] = {}
@@ -111,10 +114,12 @@ def batches(lines: Iterable[bytes], size: int) -> Iterator[bytes]:
         pending.append((labels, line))
     for labels, line in pending:
         linked.setdefault(root(labels[0]), []).append(line)
-    group: list[bytes] = plain
+    if plain:
+        yield b"".join(plain)
+    group: list[bytes] = []
     for lines_of_component in linked.values():
         group.extend(lines_of_component)
-        if len(group) >= size:
+        if len(group) >= linked_size:
             yield b"".join(group)
             group = []
     if group:

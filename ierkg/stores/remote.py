@@ -62,9 +62,8 @@ class RemoteStore(Store):
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         form: str | None = None,
-        timeout: float | None = None,
     ) -> QueryResult:
-        timeout = timeout or self.config.timeout
+        timeout = self.config.timeout
         client = self._client(text, default_graphs, named_graphs, timeout)
         form = form or client.queryType
         client.addCustomHttpHeader(
@@ -159,8 +158,14 @@ class RemoteStore(Store):
             url = _with_query(self.config.graph_store_url, {"graph": graph})
             self._write(url, f"add triples to <{graph}>", data, {"Content-Type": "application/n-triples"})
             return
-        # INSERT DATA takes N-Triples as they are: N-Triples is a subset of SPARQL's triples.
-        self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{data.decode('utf-8')}\n}} }}")
+        # N-Triples is a subset of SPARQL's triple syntax, so a batch goes in as it is. Blank
+        # nodes go through a template (INSERT ... WHERE {}), where one label is one new node:
+        # Virtuoso refuses blank nodes in INSERT DATA.
+        triples = data.decode("utf-8")
+        if "_:" in triples:
+            self.update(f"INSERT {{ GRAPH <{graph}> {{\n{triples}\n}} }} WHERE {{}}")
+        else:
+            self.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{triples}\n}} }}")
 
     def drop(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH <{graph}>")

@@ -1,0 +1,31 @@
+"""Open the configured store for a command: lock a store folder, tidy up what died ingests left."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from . import registry
+from .base import Store
+from .config import StoreConfig
+from .lock import StoreLock
+
+
+@contextmanager
+def opened(config: StoreConfig) -> Iterator[Store]:
+    """The store, held for this process (a folder) and cleaned of orphaned staging graphs.
+
+    A store folder is locked first, so no other process can be writing it; then every staging
+    graph in it is an orphan. On a server, only staging graphs whose lease ran out are.
+    """
+    lock = StoreLock(config.directory).acquire() if config.directory else None
+    try:
+        store = config.open()
+        try:
+            registry.cleanup(store, everything_staged=config.kind != "remote")
+            yield store
+        finally:
+            store.close()
+    finally:
+        if lock:
+            lock.release()
