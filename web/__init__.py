@@ -54,9 +54,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["ierkg.engine"] = CompiledEngine(release=settings.release)
     app.extensions["ierkg.placer"] = Placer()
 
-    from . import api, browse, sparql, validate
+    from . import api, browse, datasets, sparql, validate
 
-    for module in (sparql, browse, api, validate):
+    for module in (sparql, browse, api, validate, datasets):
         app.register_blueprint(module.blueprint)
     app.add_url_rule("/openapi.json", endpoint="openapi", view_func=api.openapi)
     app.add_template_global(lambda iri: catalog.link(iri).label if iri in catalog else iri, "label_of")

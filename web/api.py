@@ -20,7 +20,7 @@ def search() -> Response:
     try:
         limit = min(MAX_LIMIT, max(1, int(request.args.get("limit", "20"))))
     except ValueError:
-        return _problem(400, "limit must be a whole number")
+        return problem(400, "limit must be a whole number")
     hits = search_index().search(query, limit) if query else []
     return jsonify(
         query=query,
@@ -41,9 +41,9 @@ def search() -> Response:
 def entity() -> Response:
     iri = request.args.get("iri", "")
     if not iri:
-        return _problem(400, "give the entity's IRI: /api/entity?iri=https://w3id.org/ierkg/...")
+        return problem(400, "give the entity's IRI: /api/entity?iri=https://w3id.org/ierkg/...")
     if iri not in catalog():
-        return _problem(404, f"there is no entity <{iri}> in ierkg")
+        return problem(404, f"there is no entity <{iri}> in ierkg")
     return jsonify(_entity_json(catalog().entity(iri)))
 
 
@@ -52,7 +52,7 @@ def hierarchy() -> Response:
     """The children of ``root`` (default: the top classes), each saying whether it has any."""
     root = request.args.get("root")
     if root and root not in catalog():
-        return _problem(404, f"there is no entity <{root}> in ierkg")
+        return problem(404, f"there is no entity <{root}> in ierkg")
     graph = catalog().graph
     if root:
         iris = [c for c in graph.children(root) if c in catalog()]
@@ -76,7 +76,7 @@ def validate() -> Response:
     try:
         report, cells = validate_upload()
     except Refusal as refusal:
-        return _problem(refusal.status, refusal.message)
+        return problem(refusal.status, refusal.message)
     return Response(as_json(report, cells), content_type="application/json")
 
 
@@ -124,15 +124,27 @@ def _link(link: Link) -> dict:
     }
 
 
-def _problem(status: int, detail: str) -> Response:
-    """An error as RFC 9457 problem details."""
-    response = jsonify(title=_TITLES.get(status, "error"), status=status, detail=detail)
+def problem(status: int, detail: str, **extra) -> Response:
+    """An error as RFC 9457 problem details (``extra`` members add what the client needs)."""
+    response = jsonify(title=_TITLES.get(status, "error"), status=status, detail=detail, **extra)
     response.status_code = status
     response.content_type = "application/problem+json"
     return response
 
 
-_TITLES = {400: "bad request", 404: "not found", 413: "too large", 415: "unsupported media type"}
+_TITLES = {
+    400: "bad request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not found",
+    409: "conflict",
+    413: "too large",
+    415: "unsupported media type",
+    422: "not loaded",
+    502: "bad gateway",
+    503: "unavailable",
+    504: "gateway timeout",
+}
 
 
 def _openapi_document() -> dict:

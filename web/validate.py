@@ -15,6 +15,8 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -111,8 +113,12 @@ def download(token: str, fmt: str) -> Response | tuple[str, int]:
     return response
 
 
-def validate_upload() -> tuple[Report, dict[str, int]]:
-    """Validate the request's uploaded file; Refusal (4xx) with a message a person can act on."""
+@contextmanager
+def saved_upload() -> Iterator[tuple[Path, str]]:
+    """The request's file (path, name as sent) in a private folder that the block's end removes.
+
+    Refusal (4xx) for a missing, oversized or unreadable-type file.
+    """
     limit = current_app.config["IERKG"].max_upload_bytes
     try:
         upload = request.files.get("file")
@@ -128,22 +134,43 @@ def validate_upload() -> tuple[Report, dict[str, int]]:
         raise Refusal(
             415, f"'{upload.filename}' is not a file type ierkg reads; use one of {', '.join(ACCEPTED)}"
         )
-    scale_text = request.form.get("scale", "").strip()
     folder = Path(tempfile.mkdtemp(prefix="ierkg-upload-"))
     try:
         path = folder / name
         upload.save(path)
-        scale = parse_scale(scale_text) if scale_text else None
-        engine = current_app.extensions["ierkg.engine"]
-        placer: Placer = current_app.extensions["ierkg.placer"]
-        if is_rdf(path):
-            report = validate_rdf(path, engine, placer=placer)
-        else:
-            report = validate_table(path, engine, scale=scale, placer=placer, workers=1)
-    except IerkgError as exc:
-        raise Refusal(400, str(exc).replace(str(folder) + "/", "")) from None
+        yield path, upload.filename
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # the data never outlive the request
-    report.file = upload.filename
-    report.findings = [dataclasses.replace(f, file=upload.filename) for f in report.findings]
+
+
+def in_user_terms(message: str, path: Path) -> str:
+    """A message about the saved upload, naming the file as the user knows it."""
+    return message.replace(str(path.parent) + "/", "")
+
+
+def requested_scale() -> tuple[float, float] | None:
+    scale_text = request.form.get("scale", "").strip()
+    return parse_scale(scale_text) if scale_text else None
+
+
+def named_as_sent(report: Report, name: str) -> Report:
+    """The report in the words of the user's own file name, not the temporary folder's."""
+    report.file = name
+    report.findings = [dataclasses.replace(f, file=name) for f in report.findings]
+    return report
+
+
+def validate_upload() -> tuple[Report, dict[str, int]]:
+    """Validate the request's uploaded file; Refusal (4xx) with a message a person can act on."""
+    with saved_upload() as (path, name):
+        engine = current_app.extensions["ierkg.engine"]
+        placer: Placer = current_app.extensions["ierkg.placer"]
+        try:
+            if is_rdf(path):
+                report = validate_rdf(path, engine, placer=placer)
+            else:
+                report = validate_table(path, engine, scale=requested_scale(), placer=placer, workers=1)
+        except IerkgError as exc:
+            raise Refusal(400, in_user_terms(str(exc), path)) from None
+    report = named_as_sent(report, name)
     return report, chart_counts(report.placements)

@@ -169,6 +169,13 @@ class Endpoint:
         finally:
             self.refresh()
 
+    def datasets(self) -> list[registry.DatasetGraph]:
+        """The dataset graphs the store holds, in any state (in memory: the files loaded)."""
+        if not self.spec.store.persistent:
+            return [registry.DatasetGraph(graph, "live", path.name) for graph, path in self.spec.datasets]
+        with self.spec.store.open(read_only=True) as store:
+            return registry.entries(store)
+
     def refresh(self) -> None:
         """Read again which dataset graphs are live, and forget the answers given so far."""
         with self._refresh_lock:

@@ -10,7 +10,8 @@ makes it live (ierkg.stores.registry).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +44,18 @@ def dataset_base(graph: str) -> str:
     return graph if graph.endswith(("/", "#")) else graph + "/"
 
 
-def ingest(
-    store: Store,
+@dataclass(frozen=True)
+class Prepared:
+    """A validated dataset, turned into RDF and waiting in a file to be loaded."""
+
+    graph: str
+    source: str  # the file's name, as the registry records it
+    rdf_path: Path
+    report: Report
+
+
+@contextmanager
+def prepared(
     data: Path,
     graph: str,
     engine: Engine,
@@ -55,14 +66,17 @@ def ingest(
     allow_warnings: bool = False,
     workers: int = 1,
     on_rows: Callable[[int], None] = lambda _n: None,
-    work_dir: Path | None = None,
-) -> Ingested:
-    """Validate ``data`` and, if it may be loaded, make it the live dataset graph ``graph``."""
+    source: str | None = None,
+) -> Iterator[Prepared]:
+    """Validate ``data`` and write its RDF to a temporary file; NotLoaded if it may not be loaded.
+
+    This needs no store, so a service validates before it pauses its queries for the write.
+    """
     from ..datasets.rdf_input import is_rdf
 
     registry.check_graph_name(graph)
     placer = Placer()
-    with tempfile.TemporaryDirectory(prefix="ierkg-ingest-", dir=work_dir) as work:
+    with tempfile.TemporaryDirectory(prefix="ierkg-ingest-") as work:
         rdf_path = Path(work) / "episodes.nt"
         with rdf_path.open("wb") as rdf_out:
             if is_rdf(data):
@@ -81,11 +95,22 @@ def ingest(
                     rdf_out=rdf_out,
                 )
         _refuse_unless_loadable(report, allow_warnings)
-        with registry.staging(store, graph, source=data.name) as lease:
-            _load(store, graph, rdf_path, lease)
-            triples = store.count(graph)
-            lease.go_live(report.rows_read, triples)
-    return Ingested(graph, report.rows_read, triples, report)
+        yield Prepared(graph, source or data.name, rdf_path, report)
+
+
+def load(store: Store, dataset: Prepared) -> Ingested:
+    """Stage the prepared RDF in its graph, then make it live in one small update."""
+    with registry.staging(store, dataset.graph, source=dataset.source) as lease:
+        _load(store, dataset.graph, dataset.rdf_path, lease)
+        triples = store.count(dataset.graph)
+        lease.go_live(dataset.report.rows_read, triples)
+    return Ingested(dataset.graph, dataset.report.rows_read, triples, dataset.report)
+
+
+def ingest(store: Store, data: Path, graph: str, engine: Engine, **options) -> Ingested:
+    """Validate ``data`` and, if it may be loaded, make it the live dataset graph ``graph``."""
+    with prepared(data, graph, engine, **options) as dataset:
+        return load(store, dataset)
 
 
 def _refuse_unless_loadable(report: Report, allow_warnings: bool) -> None:

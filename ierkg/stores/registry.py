@@ -37,6 +37,14 @@ DEFAULT_LEASE = dt.timedelta(minutes=10)
 _RESERVED = ("https://w3id.org/ierkg/ontology", REGISTRY_GRAPH)
 
 
+class GraphTaken(IerkgError):
+    """The graph already holds a dataset, is being written, or holds someone else's triples."""
+
+
+class UnknownDataset(IerkgError):
+    """No live dataset has that graph."""
+
+
 @dataclass(frozen=True)
 class DatasetGraph:
     graph: str
@@ -121,18 +129,18 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta = DEFAULT
     if graph in held:
         entry = held[graph]
         if entry.state == "live":
-            raise IerkgError(
+            raise GraphTaken(
                 f"graph <{graph}> already holds a dataset ({entry.source or 'unnamed'}, {entry.episodes} "
                 f"episodes, loaded {entry.loaded}); delete it first with 'ierkg datasets delete {graph}', "
                 "or ingest under another IRI"
             )
-        raise IerkgError(
+        raise GraphTaken(
             f"graph <{graph}> is {entry.state} by another ingest or deletion; try again when it has "
             "finished (a stopped one is cleaned up when its lease of at most "
             f"{int(DEFAULT_LEASE.total_seconds() // 60)} minutes runs out)"
         )
     if store.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
-        raise IerkgError(
+        raise GraphTaken(
             f"graph <{graph}> already holds triples that ierkg did not ingest; choose another graph IRI"
         )
     # The claim is one conditional update; reading it back tells whether this ingest won.
@@ -144,7 +152,7 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta = DEFAULT
     )
     claims = store.select(f"SELECT ?c WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {CLAIM} ?c }} }}")
     if [row["c"] for row in claims] != [claim]:
-        raise IerkgError(f"graph <{graph}> was claimed by another ingest at the same moment; try again")
+        raise GraphTaken(f"graph <{graph}> was claimed by another ingest at the same moment; try again")
     handle = Lease(store, graph, claim, lease)
     try:
         yield handle
@@ -204,7 +212,7 @@ def delete(store: Store, graph: str) -> DatasetGraph:
     entry = next((e for e in entries(store) if e.graph == graph), None)
     if entry is None or entry.state != "live":
         known = ", ".join(f"<{g}>" for g in live_graphs(store)) or "none"
-        raise IerkgError(f"no dataset is loaded as <{graph}> in {store.name} (datasets: {known})")
+        raise UnknownDataset(f"no dataset is loaded as <{graph}> in {store.name} (datasets: {known})")
     store.update(
         f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" }} }}
         INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "deleting" }} }}
