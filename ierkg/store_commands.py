@@ -123,6 +123,7 @@ def run_ingest(args: argparse.Namespace) -> int:
                 allow_warnings=args.allow_warnings,
                 workers=default_workers(),
                 on_rows=progress.update,
+                on_staging=lambda graph: args.quiet or print(f"staging <{graph}> ...", file=sys.stderr, flush=True),
             )
         except NotLoaded as refusal:
             progress.finish(refusal.report.rows_read)

@@ -98,19 +98,27 @@ def prepared(
         yield Prepared(graph, source or data.name, rdf_path, report)
 
 
-def load(store: Store, dataset: Prepared) -> Ingested:
+def load(store: Store, dataset: Prepared, on_staging: Callable[[str], None] = lambda _g: None) -> Ingested:
     """Stage the prepared RDF in its graph, then make it live in one small update."""
     with registry.staging(store, dataset.graph, source=dataset.source) as lease:
+        on_staging(dataset.graph)
         _load(store, dataset.graph, dataset.rdf_path, lease)
         triples = store.count(dataset.graph)
         lease.go_live(dataset.report.rows_read, triples)
     return Ingested(dataset.graph, dataset.report.rows_read, triples, dataset.report)
 
 
-def ingest(store: Store, data: Path, graph: str, engine: Engine, **options) -> Ingested:
+def ingest(
+    store: Store,
+    data: Path,
+    graph: str,
+    engine: Engine,
+    on_staging: Callable[[str], None] = lambda _g: None,
+    **options,
+) -> Ingested:
     """Validate ``data`` and, if it may be loaded, make it the live dataset graph ``graph``."""
     with prepared(data, graph, engine, **options) as dataset:
-        return load(store, dataset)
+        return load(store, dataset, on_staging)
 
 
 def _refuse_unless_loadable(report: Report, allow_warnings: bool) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import suppress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ import pyoxigraph
 
 from ..errors import IerkgError
 from ..namespaces import ONTOLOGY_IRI
-from .base import Store
+from .base import Store, StoreError
 
 RELEASE_GRAPH = str(ONTOLOGY_IRI)
 STAGING_PREFIX = "urn:ierkg:staging:"
@@ -63,7 +64,8 @@ def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, bat
             store.add_ntriples(staging, part)
         store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
     except BaseException:
-        store.drop(staging)
+        with suppress(StoreError):  # the first failure is the one to report
+            store.drop(staging)
         raise
     held = held_release(store, graph)
     if held != (version, triples):

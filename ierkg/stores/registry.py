@@ -21,18 +21,18 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from ..errors import IerkgError
-from .base import Store
+from .base import Store, StoreError
 
 REGISTRY_GRAPH = "https://w3id.org/ierkg/store#registry"
 NS = "https://w3id.org/ierkg/store#"
 STATE, LEASE, CLAIM = f"<{NS}state>", f"<{NS}leaseUntil>", f"<{NS}claim>"
 _XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-DEFAULT_LEASE = dt.timedelta(minutes=10)
+DEFAULT_LEASE_SECONDS = 600.0
 # Graphs a dataset may never take: the release and the registry belong to ierkg.
 _RESERVED = ("https://w3id.org/ierkg/ontology", REGISTRY_GRAPH)
 
@@ -120,10 +120,19 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
     return removed
 
 
+def lease_length() -> dt.timedelta:
+    """How long a staging claim holds unless renewed (IERKG_INGEST_LEASE_SECONDS, default 600)."""
+    seconds = float(os.environ.get("IERKG_INGEST_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    if seconds <= 0:
+        raise IerkgError("IERKG_INGEST_LEASE_SECONDS must be more than 0")
+    return dt.timedelta(seconds=seconds)
+
+
 @contextmanager
-def staging(store: Store, graph: str, source: str, lease: dt.timedelta = DEFAULT_LEASE) -> Iterator[Lease]:
+def staging(store: Store, graph: str, source: str, lease: dt.timedelta | None = None) -> Iterator[Lease]:
     """Claim ``graph`` for an ingest; on leaving the block without ``go_live``, undo everything."""
     check_graph_name(graph)
+    lease = lease or lease_length()
     claim = f"{uuid.uuid4()} {socket.gethostname()} pid {os.getpid()}"
     held = {entry.graph: entry for entry in entries(store)}
     if graph in held:
@@ -136,8 +145,7 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta = DEFAULT
             )
         raise GraphTaken(
             f"graph <{graph}> is {entry.state} by another ingest or deletion; try again when it has "
-            "finished (a stopped one is cleaned up when its lease of at most "
-            f"{int(DEFAULT_LEASE.total_seconds() // 60)} minutes runs out)"
+            f"finished (a stopped one is cleaned up once its lease, {lease_length().total_seconds():g} s, runs out)"
         )
     if store.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
         raise GraphTaken(
@@ -158,8 +166,9 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta = DEFAULT
         yield handle
     except BaseException:
         if not handle.live:
-            store.drop(graph)
-            _forget(store, graph)
+            with suppress(StoreError):  # if the store is gone, cleanup() finishes this later
+                store.drop(graph)
+                _forget(store, graph)
         raise
     if not handle.live:  # the block ended without going live: nothing may stay behind
         store.drop(graph)
