@@ -49,7 +49,7 @@ def _add_load(commands) -> None:
     parser.add_argument("--graph", metavar="IRI", help="the graph to hold the release (default: the ontology IRI)")
     parser.add_argument("--release", type=Path, metavar="DIR", help="release folder (default: the packaged one)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
-    add_store_options(parser, writes=True)
+    add_store_options(parser)
     parser.set_defaults(run=run_load)
 
 
@@ -91,7 +91,7 @@ def _add_ingest(commands) -> None:
     parser.add_argument("--sheet", metavar="NAME", help="the XLSX worksheet to read (default: the first)")
     parser.add_argument("--allow-warnings", action="store_true", help="load data that has warnings (never violations)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
-    add_store_options(parser, writes=True)
+    add_store_options(parser)
     parser.set_defaults(run=run_ingest)
 
 
@@ -152,11 +152,11 @@ def _add_datasets(commands) -> None:
     listing = actions.add_parser("list", help="the dataset graphs, with their episodes and source file")
     listing.add_argument("--json", action="store_true", help="print JSON instead of text")
     listing.add_argument("--all", action="store_true", help="also show graphs being loaded or deleted")
-    add_store_options(listing, writes=True)
+    add_store_options(listing)
     deleting = actions.add_parser("delete", help="delete one dataset graph")
     deleting.add_argument("graph", metavar="IRI")
     deleting.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
-    add_store_options(deleting, writes=True)
+    add_store_options(deleting)
     parser.set_defaults(run=run_datasets)
 
 

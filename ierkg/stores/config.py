@@ -17,6 +17,8 @@ from ..errors import IerkgError
 from .base import Store
 
 DEFAULT_ENDPOINT_TIMEOUT = 30.0
+DEFAULT_BATCH_TRIPLES = 1_000
+DEFAULT_GRAPH_STORE_BATCH_TRIPLES = 100_000
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class RemoteConfig:
     auth: str = "basic"  # basic | digest (Virtuoso's /sparql-auth asks for digest)
     timeout: float = DEFAULT_ENDPOINT_TIMEOUT  # seconds for any one call
     max_answer_bytes: int = 1 << 30
+    # Triples per write. Virtuoso's SPARQL compiler runs out of memory near 5,000 lines of
+    # INSERT DATA; a Graph Store Protocol request takes many more.
+    batch_triples: int = DEFAULT_BATCH_TRIPLES
 
     def __repr__(self) -> str:  # never print a secret
         return f"RemoteConfig(query_url={self.query_url!r}, user={self.user!r})"
@@ -120,6 +125,10 @@ def store_config(
     seconds = timeout if timeout is not None else float(env.get("IERKG_ENDPOINT_TIMEOUT", DEFAULT_ENDPOINT_TIMEOUT))
     if seconds <= 0:
         raise IerkgError("--endpoint-timeout must be more than 0 seconds")
+    default_batch = DEFAULT_GRAPH_STORE_BATCH_TRIPLES if graph_store_url else DEFAULT_BATCH_TRIPLES
+    batch = int(env.get("IERKG_ENDPOINT_BATCH_TRIPLES", default_batch))
+    if batch < 1:
+        raise IerkgError("IERKG_ENDPOINT_BATCH_TRIPLES must be at least 1")
     return StoreConfig(
         remote=RemoteConfig(
             query_url=url,
@@ -130,26 +139,26 @@ def store_config(
             token=token,
             auth=scheme,
             timeout=seconds,
+            batch_triples=batch,
         )
     )
 
 
-def add_store_options(parser, writes: bool = False) -> None:
+def add_store_options(parser) -> None:
     """The options every store-using command takes (the same names everywhere)."""
     group = parser.add_argument_group(
         "store", "where the graph lives (default: in memory; IERKG_STORE or IERKG_ENDPOINT set one too)"
     )
     group.add_argument("--store", type=Path, metavar="DIR", help="the embedded Oxigraph store in DIR (on disk)")
     group.add_argument("--endpoint", metavar="URL", help="a SPARQL 1.1 server's query address")
-    if writes:
-        group.add_argument(
-            "--update-endpoint",
-            metavar="URL",
-            help="where SPARQL updates go (default: .../update beside a .../query address, else --endpoint)",
-        )
-        group.add_argument(
-            "--graph-store", metavar="URL", help="a Graph Store Protocol address, used for bulk loads if given"
-        )
+    group.add_argument(
+        "--update-endpoint",
+        metavar="URL",
+        help="where SPARQL updates go (default: .../update beside a .../query address, else --endpoint)",
+    )
+    group.add_argument(
+        "--graph-store", metavar="URL", help="a Graph Store Protocol address, used for bulk loads if given"
+    )
     group.add_argument(
         "--user",
         metavar="NAME",
@@ -168,8 +177,8 @@ def config_from_args(args) -> StoreConfig:
     return store_config(
         store=args.store,
         endpoint=args.endpoint,
-        update_endpoint=getattr(args, "update_endpoint", None),
-        graph_store=getattr(args, "graph_store", None),
+        update_endpoint=args.update_endpoint,
+        graph_store=args.graph_store,
         user=args.user,
         auth=args.auth,
         timeout=args.endpoint_timeout,

@@ -77,11 +77,13 @@ def send(
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
     max_bytes: int = 1 << 30,
+    truncate: bool = False,
 ) -> Response:
     """One HTTP exchange within ``timeout`` seconds in all; StoreError subclasses on failure.
 
     An HTTP error status is returned, not raised, so that callers can say what it means for
-    them; unreachable servers, timeouts and oversized answers raise.
+    them; unreachable servers, timeouts and oversized answers raise (with ``truncate``, an
+    answer is read whole but only its first ``max_bytes`` kept).
     """
     request = urllib.request.Request(url, data=body, method=method)
     for key, value in {**authorization(credentials), **(headers or {})}.items():
@@ -101,12 +103,14 @@ def send(
     except (OSError, HTTPException) as error:
         raise StoreUnavailable(f"{server} cannot be reached: {error}") from None
     with response:
-        body_read = read_within(response, deadline, max_bytes, server, timeout)
+        body_read = read_within(response, deadline, max_bytes, server, timeout, truncate)
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         return Response(response.status if hasattr(response, "status") else response.code, media_type, body_read)
 
 
-def read_within(response, deadline: float, max_bytes: int, server: str, timeout: float) -> bytes:
+def read_within(
+    response, deadline: float, max_bytes: int, server: str, timeout: float, truncate: bool = False
+) -> bytes:
     """The whole body, read before the deadline and no longer than ``max_bytes``."""
     parts: list[bytes] = []
     size = 0
@@ -117,10 +121,13 @@ def read_within(response, deadline: float, max_bytes: int, server: str, timeout:
             part = response.read(65536)
             if not part:
                 return b"".join(parts)
+            if size + len(part) > max_bytes:
+                if not truncate:
+                    raise StoreError(f"{server} sent an answer larger than {max_bytes:,} bytes; refused")
+                part = part[: max(0, max_bytes - size)]
             size += len(part)
-            if size > max_bytes:
-                raise StoreError(f"{server} sent an answer larger than {max_bytes:,} bytes; refused")
-            parts.append(part)
+            if part:
+                parts.append(part)
     except (TimeoutError, socket.timeout):
         raise StoreTimeout(f"{server} did not finish its answer within {timeout:g} s") from None
     except (OSError, HTTPException) as error:

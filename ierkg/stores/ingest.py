@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from ..datasets.classify import Placer
@@ -145,7 +146,8 @@ def _load(store: Store, graph: str, rdf_path: Path, lease: registry.Lease) -> No
         store.load_file(rdf_path, graph)  # one bulk load; the folder's lock keeps others out
         store.flush()
         return
+    size = store.config.batch_triples
     with rdf_path.open("rb") as source:
-        while batch := source.readlines(2_000_000):
+        while batch := list(islice(source, size)):
             store.add_ntriples(graph, b"".join(batch))
             lease.renew()

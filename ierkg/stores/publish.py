@@ -52,7 +52,7 @@ def held_release(store: Store, graph: str = RELEASE_GRAPH) -> tuple[str | None, 
     return rows[0].get("version"), sum(int(row["n"]) for row in rows)
 
 
-def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, batch: int = 2_000) -> Published:
+def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, batch: int = 1_000) -> Published:
     """Make ``graph`` hold exactly the release; nothing is written if it does already."""
     manifest = release_manifest(release)
     version, triples = manifest["version"], int(manifest["triples"])

@@ -1,0 +1,401 @@
+"""The store commands and the service against real SPARQL servers on loopback.
+
+Two servers, each a real process started here from a folder of the test's own: Oxigraph's
+server (`oxigraph serve`, PyPI oxigraph) and Debian's Virtuoso (`virtuoso-t` with a config
+file written into a temporary folder; updates need a user who logs in with HTTP digest).
+Every case runs the real `ierkg` command line or a running `ierkg serve`, and checks what
+the server holds with plain SPARQL requests of its own, not through ierkg.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from ierkg.datasets import synthetic
+
+from .conftest import run_ierkg
+from .sparql_servers import VIRTUOSO_PASSWORD, VIRTUOSO_USER, AuthProxy, OxigraphServer, Silent, VirtuosoServer
+from .web_server import free_port, running_server
+
+REPO = Path(__file__).resolve().parents[1]
+STUDY = REPO / "examples" / "study.csv"
+SAMPLE = REPO / "examples" / "sample.csv"
+RELEASE_GRAPH = "https://w3id.org/ierkg/ontology"
+RELEASE_TRIPLES = json.loads((REPO / "ontology" / "release" / "manifest.json").read_text())["triples"]
+PER_CELL = """PREFIX ierkg: <https://w3id.org/ierkg/>
+SELECT ?cell (COUNT(?episode) AS ?n) WHERE {
+  VALUES ?cell { ierkg:IntrinsicResponseDependentRegulation ierkg:IntrinsicResponseIndependentRegulation
+                 ierkg:ExtrinsicResponseDependentRegulation ierkg:ExtrinsicResponseIndependentRegulation }
+  ?episode a ?cell } GROUP BY ?cell ORDER BY ?cell"""
+# examples/study.csv, placed by hand: s01, s03, s07 intrinsic response-dependent; s02, s05
+# extrinsic response-independent; s04 extrinsic response-dependent.
+STUDY_CELLS = {
+    "https://w3id.org/ierkg/ExtrinsicResponseDependentRegulation": 1,
+    "https://w3id.org/ierkg/ExtrinsicResponseIndependentRegulation": 2,
+    "https://w3id.org/ierkg/IntrinsicResponseDependentRegulation": 3,
+}
+
+
+@dataclass
+class Target:
+    """A running server, and how the ierkg commands are told about it."""
+
+    name: str
+    server: OxigraphServer | VirtuosoServer
+    options: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def ierkg(self, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+        return run_ierkg(*args, *self.options, env={**os.environ, **self.env, **(env or {})})
+
+    def direct(self, query: str) -> list[dict[str, str]]:
+        """A SELECT sent straight to the server (not through ierkg), as {variable: value}."""
+        request = urllib.request.Request(
+            self.server.query_url,
+            data=urllib.parse.urlencode({"query": query}).encode(),
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            bindings = json.loads(response.read())["results"]["bindings"]
+        return [{k: v["value"] for k, v in row.items()} for row in bindings]
+
+    def triples_in(self, graph: str) -> int:
+        return int(self.direct(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[0]["n"])
+
+
+@pytest.fixture(scope="module")
+def oxigraph(tmp_path_factory):
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "data").start()
+    yield Target("oxigraph", server, ["--endpoint", server.query_url])
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory):
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
+    options = [
+        "--endpoint", server.query_url, "--update-endpoint", server.update_url,
+        "--user", VIRTUOSO_USER, "--auth", "digest",
+    ]  # fmt: skip
+    yield Target("virtuoso", server, options, {"IERKG_ENDPOINT_PASSWORD": VIRTUOSO_PASSWORD})
+    server.stop()
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def target(request) -> Target:
+    return request.getfixturevalue(request.param)
+
+
+def graph_for(test: str, target: Target) -> str:
+    return f"https://lab.example/{target.name}/{test}"
+
+
+def served_solutions(base: str, query: str, **params: str) -> tuple[int, list[dict[str, str]] | str]:
+    data = urllib.parse.urlencode({"query": query, **params}).encode()
+    request = urllib.request.Request(base + "/sparql", data=data, headers={"Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            rows = json.loads(response.read())["results"]["bindings"]
+            return response.status, [{k: v["value"] for k, v in row.items()} for row in rows]
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+# --- the release ---------------------------------------------------------------------------------
+
+
+def test_load_twice_holds_the_release_once(target: Target):
+    first = target.ierkg("load")
+    assert first.returncode == 0, first.stderr
+    again = target.ierkg("load")
+    assert again.returncode == 0, again.stderr
+    assert "already held; nothing written" in again.stdout
+    assert target.triples_in(RELEASE_GRAPH) == RELEASE_TRIPLES
+    # A release graph that differs (here: one triple gone) is replaced whole, blank nodes and all.
+    drop_one = (
+        f"DELETE WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ <{RELEASE_GRAPH}> <http://purl.org/dc/terms/title> ?t }} }}"
+    )
+    assert target.ierkg("query", "ASK {}").returncode == 0
+    _update(target, drop_one)
+    assert target.triples_in(RELEASE_GRAPH) == RELEASE_TRIPLES - 1
+    repaired = target.ierkg("load")
+    assert repaired.returncode == 0 and "loaded" in repaired.stdout, repaired.stderr
+    assert target.triples_in(RELEASE_GRAPH) == RELEASE_TRIPLES
+    assert not any(row["g"].startswith("urn:ierkg:staging:") for row in target.direct(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    ))  # fmt: skip
+
+
+def _update(target: Target, text: str) -> None:
+    """An update sent with ierkg's own store client (Virtuoso wants its digest user)."""
+    script = (
+        "import sys; from ierkg.stores.config import store_config; "
+        "store_config(endpoint=sys.argv[1], update_endpoint=sys.argv[2], user=sys.argv[3] or None, "
+        "auth=sys.argv[4]).open().update(sys.argv[5])"
+    )
+    server = target.server
+    update_url = getattr(server, "update_url", server.query_url.replace("/query", "/update"))
+    user = VIRTUOSO_USER if target.name == "virtuoso" else ""
+    auth = "digest" if target.name == "virtuoso" else "basic"
+    subprocess.run(
+        [sys.executable, "-c", script, server.query_url, update_url, user, auth, text],
+        env={**os.environ, **target.env},
+        check=True,
+        timeout=60,
+    )
+
+
+# --- coded datasets ----------------------------------------------------------------------------
+
+
+def test_ingest_list_query_and_delete(target: Target):
+    assert target.ierkg("load", "-q").returncode == 0
+    graph = graph_for("ingest", target)
+    target.ierkg("datasets", "delete", graph, "-q")  # left over from an earlier run, if any
+    loaded = target.ierkg("ingest", str(STUDY), "--graph", graph, "--scale", "1-7")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "8 episodes" in loaded.stdout
+    listed = json.loads(target.ierkg("datasets", "list", "--json").stdout)
+    assert [(d["graph"], d["episodes"], d["source"]) for d in listed if d["graph"] == graph] == [
+        (graph, 8, "study.csv")
+    ]
+    # Each episode carries its framework classes, so a plain query counts episodes per cell.
+    rows = target.direct(PER_CELL.replace("?episode a ?cell", f"GRAPH <{graph}> {{ ?episode a ?cell }}"))
+    assert {row["cell"]: int(row["n"]) for row in rows} == STUDY_CELLS
+    # A dataset with violations is not loaded at all.
+    refused = target.ierkg("ingest", str(SAMPLE), "--graph", graph + "-bad", "--scale", "1-7")
+    assert refused.returncode == 1 and "not loaded" in refused.stderr
+    assert target.triples_in(graph + "-bad") == 0
+    # Ingesting over a live dataset is refused, and says how to replace it.
+    again = target.ierkg("ingest", str(STUDY), "--graph", graph, "--scale", "1-7")
+    assert again.returncode == 2 and "already holds a dataset" in again.stderr
+    deleted = target.ierkg("datasets", "delete", graph)
+    assert deleted.returncode == 0, deleted.stderr
+    assert target.triples_in(graph) == 0
+    assert graph not in target.ierkg("datasets", "list").stdout
+
+
+def test_the_service_serves_a_remote_store_and_keeps_datasets_private(target: Target, tmp_path: Path):
+    assert target.ierkg("load", "-q").returncode == 0
+    graph = graph_for("served", target)
+    target.ierkg("datasets", "delete", graph, "-q")
+    assert target.ierkg("ingest", str(STUDY), "--graph", graph, "--scale", "1-7", "-q").returncode == 0
+    environment = {**target.env, "IERKG_ANSWER_CACHE_BYTES": "0"}
+    with running_server(*target.options, env=environment, log=tmp_path / "private.log") as base:
+        status, rows = served_solutions(base, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert status == 200 and rows == [{"g": RELEASE_GRAPH}]  # the dataset is private
+        status, rows = served_solutions(base, PER_CELL)
+        assert status == 200 and rows == []
+        status, text = served_solutions(base, "ASK {}", **{"default-graph-uri": graph})
+        assert status == 400 and "there is no graph" in text
+        # The concept pages come from the server's copy of the release.
+        with urllib.request.urlopen(base + "/ierkg/Venting", timeout=30) as page:
+            assert page.status == 200 and b"venting" in page.read().lower()
+    public = {**environment, "IERKG_PUBLIC_DATASETS": graph}
+    with running_server(*target.options, env=public, log=tmp_path / "public.log") as base:
+        status, rows = served_solutions(base, PER_CELL)
+        assert status == 200 and {row["cell"]: int(row["n"]) for row in rows} == STUDY_CELLS
+        status, rows = served_solutions(
+            base, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **{"default-graph-uri": graph}
+        )
+        assert status == 200 and int(rows[0]["n"]) == target.triples_in(graph)
+    target.ierkg("datasets", "delete", graph, "-q")
+
+
+def test_the_data_survive_a_restart_of_the_server(target: Target):
+    assert target.ierkg("load", "-q").returncode == 0
+    graph = graph_for("restart", target)
+    target.ierkg("datasets", "delete", graph, "-q")
+    assert target.ierkg("ingest", str(STUDY), "--graph", graph, "--scale", "1-7", "-q").returncode == 0
+    before = target.triples_in(graph)
+    target.server.stop()
+    target.server.start()
+    assert target.triples_in(graph) == before > 0
+    assert target.triples_in(RELEASE_GRAPH) == RELEASE_TRIPLES
+    listed = json.loads(target.ierkg("datasets", "list", "--json").stdout)
+    assert graph in [d["graph"] for d in listed]
+    target.ierkg("datasets", "delete", graph, "-q")
+
+
+def test_an_ingest_killed_halfway_leaves_no_visible_graph(target: Target, tmp_path: Path):
+    assert target.ierkg("load", "-q").returncode == 0
+    graph = graph_for("killed", target)
+    data = synthetic.write_csv(tmp_path / "big.csv", 20_000, seed=3, slip_rate=0.0)
+    lease = {"IERKG_INGEST_LEASE_SECONDS": "4"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ierkg", "ingest", str(data), "--graph", graph, "--scale", "1-7",
+         "--allow-warnings", *target.options],
+        env={**os.environ, **target.env, **lease},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        for line in process.stderr:
+            if line.startswith("staging"):
+                break
+        # Kill it once part of the data has arrived, so there really is a partial graph.
+        deadline = time.monotonic() + 60
+        while target.triples_in(graph) == 0 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert process.poll() is None, f"the ingest ended before it could be killed: {process.stderr.read()}"
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        process.kill()
+    partial = target.triples_in(graph)
+    assert partial > 0  # on the server, but nowhere visible:
+    assert graph not in [d["graph"] for d in json.loads(target.ierkg("datasets", "list", "--json").stdout)]
+    with running_server(*target.options, env={**target.env, "IERKG_PUBLIC_DATASETS": graph}) as base:
+        status, text = served_solutions(base, "ASK {}", **{"default-graph-uri": graph})
+        assert status == 400 and "there is no graph" in text
+        status, rows = served_solutions(base, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert rows == [{"g": RELEASE_GRAPH}]
+    # Once its lease has run out, the next command that opens the store removes it.
+    time.sleep(4.5)
+    listing = target.ierkg("datasets", "list", "--all", "--json", env=lease)
+    assert listing.returncode == 0 and graph not in listing.stdout
+    assert target.triples_in(graph) == 0
+
+
+# --- faults: a server down, silent, slow; credentials ------------------------------------------
+
+
+def test_a_server_that_is_down_is_reported_within_the_timeout():
+    closed = f"http://127.0.0.1:{free_port()}/query"
+    started = time.monotonic()
+    result = run_ierkg("load", "--endpoint", closed, "--endpoint-timeout", "3")
+    assert result.returncode == 2 and "cannot be reached" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and time.monotonic() - started < 10
+    result = run_ierkg("serve", "--port", str(free_port()), "--endpoint", closed, "--endpoint-timeout", "3")
+    assert result.returncode == 2 and "cannot be reached" in result.stderr, result.stderr
+    silent = Silent()
+    try:
+        started = time.monotonic()
+        result = run_ierkg("datasets", "list", "--endpoint", silent.url, "--endpoint-timeout", "2")
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert result.returncode == 2 and "did not answer within 2 s" in result.stderr, result.stderr
+    assert elapsed < 8  # about 2 s of waiting, plus starting Python
+
+
+def test_the_service_says_503_while_its_server_is_down_and_recovers(tmp_path: Path):
+    server = OxigraphServer(tmp_path / "data").start()
+    try:
+        assert run_ierkg("load", "-q", "--endpoint", server.query_url).returncode == 0
+        with running_server("--endpoint", server.query_url, env={"IERKG_ANSWER_CACHE_BYTES": "0"}) as base:
+            assert served_solutions(base, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")[0] == 200
+            server.stop()
+            started = time.monotonic()
+            status, text = served_solutions(base, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+            assert status == 503 and "cannot be reached" in text
+            assert time.monotonic() - started < 5
+            with urllib.request.urlopen(base + "/ierkg/Venting", timeout=30) as page:
+                assert page.status == 200  # pages are drawn from the release read at start
+            server.start()
+            assert served_solutions(base, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")[0] == 200
+    finally:
+        server.stop()
+
+
+def test_a_slow_server_meets_our_timeout(oxigraph: Target):
+    assert oxigraph.ierkg("load", "-q").returncode == 0
+    proxy = AuthProxy(oxigraph.server.port)
+    try:
+        with running_server("--endpoint", proxy.url(), "--timeout", "1", env={"IERKG_ANSWER_CACHE_BYTES": "0"}) as base:
+            proxy.delay = 4
+            started = time.monotonic()
+            status, text = served_solutions(base, "ASK { ?s ?p ?o }")
+            elapsed = time.monotonic() - started
+        assert status == 504 and "did not answer within 1 s" in text, text
+        assert elapsed < 3.5
+        started = time.monotonic()
+        result = run_ierkg("load", "--endpoint", proxy.url(), "--endpoint-timeout", "1")
+        assert result.returncode == 2 and "did not answer within 1 s" in result.stderr, result.stderr
+        assert time.monotonic() - started < 8
+    finally:
+        proxy.close()
+
+
+def test_basic_and_bearer_credentials(oxigraph: Target):
+    proxy = AuthProxy(oxigraph.server.port, user="lab", password="s3cret", token="t0ken")
+    options = ["--endpoint", proxy.url("/query"), "--update-endpoint", proxy.url("/update")]
+    try:
+        plain = run_ierkg("load", *options)
+        assert plain.returncode == 2 and "HTTP 401" in plain.stderr, plain.stderr
+        basic = run_ierkg("load", *options, "--user", "lab", env={**os.environ, "IERKG_ENDPOINT_PASSWORD": "s3cret"})
+        assert basic.returncode == 0, basic.stderr
+        bearer = run_ierkg("datasets", "list", *options, env={**os.environ, "IERKG_ENDPOINT_TOKEN": "t0ken"})
+        assert bearer.returncode == 0, bearer.stderr
+        wrong = run_ierkg("datasets", "list", *options, env={**os.environ, "IERKG_ENDPOINT_TOKEN": "nope"})
+        assert wrong.returncode == 2 and "refused" in wrong.stderr and "nope" not in wrong.stderr
+    finally:
+        proxy.close()
+
+
+def test_virtuoso_refuses_updates_without_its_user(virtuoso: Target):
+    anonymous = run_ierkg("load", "--endpoint", virtuoso.server.query_url, "--graph", "https://lab.example/no")
+    assert anonymous.returncode == 2 and "Traceback" not in anonymous.stderr
+    assert "permission" in anonymous.stderr.lower() or "refused" in anonymous.stderr
+
+
+# --- writing over HTTP ---------------------------------------------------------------------------
+
+
+def test_datasets_written_through_the_service_land_on_the_server(target: Target):
+    assert target.ierkg("load", "-q").returncode == 0
+    graph = graph_for("http", target)
+    target.ierkg("datasets", "delete", graph, "-q")
+    token = "write-token-for-tests"
+    environment = {**target.env, "IERKG_WRITE_TOKEN": token, "IERKG_PUBLIC_DATASETS": graph}
+    with running_server(*target.options, env=environment) as base:
+        status, body = _upload(base, graph, STUDY, token)
+        assert status == 201, body
+        assert body["episodes"] == 8
+        assert target.triples_in(graph) == body["triples"] > 0
+        status, rows = served_solutions(base, PER_CELL)  # visible at once: it is public here
+        assert {row["cell"]: int(row["n"]) for row in rows} == STUDY_CELLS
+        request = urllib.request.Request(
+            f"{base}/api/datasets?graph={urllib.parse.quote(graph)}",
+            method="DELETE",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
+        assert target.triples_in(graph) == 0
+
+
+def _upload(base: str, graph: str, path: Path, token: str, **fields: str) -> tuple[int, dict]:
+    boundary = "ierkg-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in {"scale": "1-7", **fields}.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+        f"Content-Type: text/csv\r\n\r\n".encode() + path.read_bytes() + b"\r\n"
+    )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        f"{base}/api/datasets?graph={urllib.parse.quote(graph)}",
+        data=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
