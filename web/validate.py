@@ -37,6 +37,7 @@ ACCEPTED = sorted(TABULAR_SUFFIXES | set(RDF_SUFFIXES))
 DOWNLOADS = {"csv": ("text/csv", as_csv), "json": ("application/json", None), "ttl": ("text/turtle", turtle)}
 KEEP_SECONDS = 600
 KEEP_REPORTS = 32
+_FORM_OVERHEAD = 64 * 1024
 
 
 class Refusal(Exception):
@@ -120,12 +121,14 @@ def saved_upload() -> Iterator[tuple[Path, str]]:
     Refusal (4xx) for a missing, oversized or unreadable-type file.
     """
     limit = current_app.config["IERKG"].max_upload_bytes
+    too_large = Refusal(413, f"the file is larger than {limit:,} bytes, the most this service accepts")
+    # The form's own fields and boundaries take a little room beside the file.
+    if request.content_length is not None and request.content_length > limit + _FORM_OVERHEAD:
+        raise too_large
     try:
         upload = request.files.get("file")
     except RequestEntityTooLarge:
-        raise Refusal(
-            413, f"the file is larger than {limit:,} bytes, the most this service accepts"
-        ) from None
+        raise too_large from None
     if upload is None or not upload.filename:
         raise Refusal(400, "choose a file to validate (the form field is 'file')")
     name = secure_filename(upload.filename) or "dataset"
@@ -138,6 +141,8 @@ def saved_upload() -> Iterator[tuple[Path, str]]:
     try:
         path = folder / name
         upload.save(path)
+        if path.stat().st_size > limit:
+            raise too_large
         yield path, upload.filename
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # the data never outlive the request

@@ -1,0 +1,223 @@
+"""The embedded store on disk (`--store DIR`), the dataset API, and the store's building blocks.
+
+The command line and `ierkg serve` run as real processes on a real store folder; the
+registry and the batching are also tested in-process on an in-memory Oxigraph store, where
+each state change can be looked at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from ierkg.datasets import synthetic
+from ierkg.errors import IerkgError
+from ierkg.stores import registry
+from ierkg.stores.embedded import EmbeddedStore
+from ierkg.stores.publish import batches
+
+from .conftest import run_ierkg
+from .test_remote_stores import PER_CELL, RELEASE_GRAPH, SAMPLE, STUDY, STUDY_CELLS, _upload, served_solutions
+from .web_server import running_server
+
+GRAPH = "https://lab.example/study-1"
+TOKEN = "folder-test-token"
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("IERKG_")}, **extra}
+
+
+def test_a_store_folder_keeps_its_datasets_across_restarts(tmp_path: Path):
+    store = tmp_path / "store"
+    loaded = run_ierkg("ingest", str(STUDY), "--graph", GRAPH, "--scale", "1-7", "--store", str(store))
+    assert loaded.returncode == 0, loaded.stderr
+    environment = _environment(IERKG_PUBLIC_DATASETS=GRAPH)
+    for _restart in range(2):
+        with running_server("--store", str(store), env=environment) as base:
+            status, rows = served_solutions(base, PER_CELL)
+            assert status == 200 and {row["cell"]: int(row["n"]) for row in rows} == STUDY_CELLS
+    # The release was put into the folder by the first start, once.
+    counted = run_ierkg(
+        "query", f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?o }} }}", "--store", str(store)
+    )
+    manifest = json.loads((Path(__file__).parents[1] / "ontology/release/manifest.json").read_text())
+    assert counted.stdout.splitlines()[1] == str(manifest["triples"])
+
+
+def test_a_folder_in_use_is_refused_with_a_way_out(tmp_path: Path):
+    store = tmp_path / "store"
+    with running_server("--store", str(store), env=_environment()):
+        busy = run_ierkg("ingest", str(STUDY), "--graph", GRAPH, "--scale", "1-7", "--store", str(store))
+    assert busy.returncode == 2 and "is in use by" in busy.stderr and "HTTP API" in busy.stderr
+    assert "Traceback" not in busy.stderr
+
+
+def test_a_killed_ingest_into_a_folder_leaves_nothing(tmp_path: Path):
+    store = tmp_path / "store"
+    data = synthetic.write_csv(tmp_path / "big.csv", 40_000, seed=5, slip_rate=0.0)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ierkg", "ingest", str(data), "--graph", GRAPH, "--scale", "1-7",
+         "--allow-warnings", "--store", str(store)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        for line in process.stderr:
+            if line.startswith("staging"):
+                break
+        assert process.poll() is None, process.stderr.read()
+        process.send_signal(signal.SIGKILL)  # while its graph is being loaded
+        process.wait(10)
+    finally:
+        process.kill()
+    listing = run_ierkg("datasets", "list", "--all", "--json", "--store", str(store))
+    assert listing.returncode == 0 and json.loads(listing.stdout) == []
+    asked = run_ierkg("query", f"ASK {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}", "--store", str(store))
+    assert json.loads(asked.stdout)["boolean"] is False
+
+
+def test_the_dataset_api_says_what_went_wrong(tmp_path: Path):
+    store = tmp_path / "store"
+    environment = _environment(IERKG_WRITE_TOKEN=TOKEN, IERKG_MAX_UPLOAD_BYTES="20000")
+    with running_server("--store", str(store), env=environment) as base:
+        assert _upload(base, GRAPH, STUDY, "wrong")[0] == 401
+        status, body = _upload(base, "not an iri", STUDY, TOKEN)
+        assert status == 400 and "not an absolute IRI" in body["detail"]
+        status, body = _upload(base, GRAPH, SAMPLE, TOKEN)
+        assert status == 422 and "5 violation(s)" in body["detail"] and "sample.csv" in body["detail"]
+        assert {r["row"] for r in body["report"]["results"] if r["severity"] == "Violation"} == {10, 11}
+        assert "ierkg-upload" not in json.dumps(body)  # the temporary folder is never named
+        big = tmp_path / "big.csv"
+        synthetic.write_csv(big, 200)
+        assert _upload(base, GRAPH, big, TOKEN)[0] == 413
+        status, body = _upload(base, GRAPH, STUDY, TOKEN)
+        assert status == 201 and body["episodes"] == 8
+        status, body = _upload(base, GRAPH, STUDY, TOKEN)
+        assert status == 409 and "already holds a dataset" in body["detail"]
+        listing = _request(base, "GET", "/api/datasets", TOKEN)
+        assert listing[0] == 200 and [(d["graph"], d["public"]) for d in listing[1]] == [(GRAPH, False)]
+        # Private: the service does not show it, though it holds it.
+        status, rows = served_solutions(base, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert rows == [{"g": RELEASE_GRAPH}]
+        assert _request(base, "DELETE", "/api/datasets?graph=https://lab.example/none", TOKEN)[0] == 404
+        assert _request(base, "DELETE", f"/api/datasets?graph={urllib.parse.quote(GRAPH)}", TOKEN)[0] == 200
+        assert _request(base, "GET", "/api/datasets", TOKEN)[1] == []
+
+
+def test_without_a_token_the_service_is_read_only_and_in_memory_it_cannot_keep_datasets(tmp_path: Path):
+    with running_server(env=_environment()) as base:
+        status, body = _upload(base, GRAPH, STUDY, TOKEN)
+        assert status == 403 and "read-only" in body["detail"]
+    with running_server(env=_environment(IERKG_WRITE_TOKEN=TOKEN)) as base:
+        status, body = _upload(base, GRAPH, STUDY, TOKEN)
+        assert status == 409 and "--store DIR" in body["detail"]
+
+
+def _request(base: str, method: str, path: str, token: str) -> tuple[int, object]:
+    request = urllib.request.Request(base + path, method=method, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+# --- the query command ---------------------------------------------------------------------------
+
+
+def test_query_runs_named_queries_and_refuses_what_the_service_refuses(tmp_path: Path):
+    named = run_ierkg("query", "mechanisms-by-cell", "--format", "tsv")
+    assert named.returncode == 0 and named.stdout.startswith("?cell\t")
+    assert "<https://w3id.org/ierkg/WarmGlow>" in named.stdout
+    service = run_ierkg("query", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    assert service.returncode == 2 and "SERVICE is not allowed" in service.stderr
+    unknown = run_ierkg("query", "ASK {}", "--dataset", "https://lab.example/none", "--store", str(tmp_path / "s"))
+    assert unknown.returncode == 2 and "no such dataset" in unknown.stderr
+    wrong = run_ierkg("query", "ASK {}", "--format", "turtle")
+    assert wrong.returncode == 2 and "can be written as" in wrong.stderr
+
+
+# --- the registry, in-process --------------------------------------------------------------------
+
+
+def _ntriples(subject: str, count: int) -> bytes:
+    return "".join(f"<{subject}> <urn:p> \"{i}\" .\n" for i in range(count)).encode()
+
+
+def test_a_staged_graph_is_invisible_until_it_goes_live():
+    store = EmbeddedStore()
+    with registry.staging(store, GRAPH, source="a.csv") as lease:
+        store.add_ntriples(GRAPH, _ntriples("urn:s", 3))
+        assert registry.live_graphs(store) == []
+        assert [(e.graph, e.state) for e in registry.entries(store)] == [(GRAPH, "staging")]
+        lease.go_live(episodes=1, triples=3)
+    assert registry.live_graphs(store) == [GRAPH]
+    assert registry.entries(store)[0].episodes == 1
+
+
+def test_a_failure_while_staging_removes_the_graph_and_its_claim():
+    store = EmbeddedStore()
+    with pytest.raises(RuntimeError), registry.staging(store, GRAPH, source="a.csv"):
+        store.add_ntriples(GRAPH, _ntriples("urn:s", 3))
+        raise RuntimeError("the load broke")
+    assert registry.entries(store) == [] and store.count(GRAPH) == 0
+
+
+def test_cleanup_removes_only_staging_graphs_whose_lease_ran_out():
+    import datetime as dt
+
+    store = EmbeddedStore()
+    with registry.staging(store, GRAPH, source="a.csv", lease=dt.timedelta(seconds=-1)):
+        store.add_ntriples(GRAPH, _ntriples("urn:s", 2))
+        alive = "https://lab.example/alive"
+        with registry.staging(store, alive, source="b.csv", lease=dt.timedelta(minutes=5)):
+            store.add_ntriples(alive, _ntriples("urn:t", 2))
+            assert registry.cleanup(store) == [GRAPH]  # expired: a dead ingest's
+            assert store.count(GRAPH) == 0 and store.count(alive) == 2
+            with pytest.raises(registry.GraphTaken, match="staging"):
+                with registry.staging(store, alive, source="c.csv"):
+                    pass
+            assert registry.cleanup(store, everything_staged=True) == [alive]
+
+
+def test_foreign_triples_and_reserved_graphs_are_never_taken():
+    store = EmbeddedStore()
+    store.add_ntriples(GRAPH, _ntriples("urn:someone-else", 1))
+    with pytest.raises(registry.GraphTaken, match="did not ingest"):
+        with registry.staging(store, GRAPH, source="a.csv"):
+            pass
+    assert store.count(GRAPH) == 1  # left as it was
+    for bad in (RELEASE_GRAPH, registry.REGISTRY_GRAPH, "no-scheme", "https://x.example/a b", "https://x/>"):
+        with pytest.raises(IerkgError):
+            registry.check_graph_name(bad)
+
+
+def test_batches_keep_triples_that_share_blank_nodes_together():
+    lines = [b"<urn:a> <urn:p> <urn:b> .\n"] * 5
+    lines += [
+        b"<urn:c> <urn:p> _:x .\n",
+        b"_:x <urn:q> _:y .\n",
+        b"<urn:d> <urn:p> <urn:e> .\n",
+        b"_:y <urn:r> \"_: not a node\" .\n",
+        b"_:z <urn:p> <urn:f> .\n",
+    ]
+    parts = list(batches(lines, size=2, linked_size=1))
+    assert b"".join(sorted(parts)) != b""  # every line is somewhere, once
+    assert sorted(line for part in parts for line in part.splitlines(keepends=True)) == sorted(lines)
+    for part in parts:
+        labels = {q.subject.value for q in pyoxigraph.parse(part, format=pyoxigraph.RdfFormat.N_TRIPLES)
+                  if isinstance(q.subject, pyoxigraph.BlankNode)}  # fmt: skip
+        if "x" in labels or "y" in labels:  # _:x and _:y are linked: one batch holds all three lines
+            assert part.count(b"_:x") == 2 and part.count(b"_:y") == 2
