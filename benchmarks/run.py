@@ -16,15 +16,16 @@ Targets (issue 4): validate 100k <= 10 s and <= 2 GB; classify 100k <= 5 s.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from ierkg.datasets import synthetic
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import measure  # noqa: E402 - beside this script, not a package
 
 TARGETS = {"validate_100k_s": 10.0, "validate_100k_gb": 2.0, "classify_100k_s": 5.0}
 
@@ -54,7 +55,7 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         f"({data.stat().st_size / 1e6:.1f} MB, {args.defect_rate:.0%} defects)"
     )
 
-    seconds, peak = _measure(
+    seconds, peak = measure(
         [
             "validate",
             str(data),
@@ -74,7 +75,7 @@ def _run(args: argparse.Namespace, work: Path) -> int:
     )
     print("  " + _checked_summary(work / "report.html", args.episodes))
 
-    classify_seconds, _ = _measure(["classify", str(data), "--out", str(work / "classified.csv"), "-q"])
+    classify_seconds, _ = measure(["classify", str(data), "--out", str(work / "classified.csv"), "-q"])
     print(
         f"classify {args.episodes:,}: {classify_seconds:.2f} s wall  "
         f"[target <= {TARGETS['classify_100k_s']:.0f} s]"
@@ -82,7 +83,7 @@ def _run(args: argparse.Namespace, work: Path) -> int:
 
     if args.million:
         big = synthetic.write_csv(work / "million.csv", args.million, seed=12, defect_rate=args.defect_rate)
-        big_seconds, big_peak = _measure(
+        big_seconds, big_peak = measure(
             [
                 "validate",
                 str(big),
@@ -165,40 +166,6 @@ def _checked_summary(report: Path, episodes: int) -> str:
     if read != episodes or valid + problems != read:
         raise SystemExit(f"{report}: {match.group(0)}, but {episodes:,} episodes were generated")
     return match.group(0)
-
-
-def _measure(arguments: list[str], expect: tuple[int, ...] = (0,)) -> tuple[float, int]:
-    """Wall seconds and the peak resident memory (bytes) of the command and all its children."""
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "ierkg", *arguments])
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, _tree_rss(process.pid))
-        time.sleep(0.05)
-    seconds = time.perf_counter() - started
-    if process.returncode not in expect:
-        raise SystemExit(f"ierkg {' '.join(arguments)} exited with {process.returncode}")
-    return seconds, peak
-
-
-def _tree_rss(pid: int) -> int:
-    # The sum of the processes' resident sets: pages forked workers still share with their
-    # parent count twice, so this overstates the peak rather than hiding any of it.
-    total = 0
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            with open(f"/proc/{current}/status", encoding="ascii") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as children:
-                    todo += [int(child) for child in children.read().split()]
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue  # the process ended between two looks
-    return total
 
 
 if __name__ == "__main__":

@@ -46,8 +46,12 @@ def _add_load(commands) -> None:
         description="Write the ontology release into its graph on the store. Running it again "
         "writes nothing if the store already holds that release, and never duplicates a triple.",
     )
-    parser.add_argument("--graph", metavar="IRI", help="the graph to hold the release (default: the ontology IRI)")
-    parser.add_argument("--release", type=Path, metavar="DIR", help="release folder (default: the packaged one)")
+    parser.add_argument(
+        "--graph", metavar="IRI", help="the graph to hold the release (default: the ontology IRI)"
+    )
+    parser.add_argument(
+        "--release", type=Path, metavar="DIR", help="release folder (default: the packaged one)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     add_store_options(parser)
     parser.set_defaults(run=run_load)
@@ -85,11 +89,19 @@ def _add_ingest(commands) -> None:
         "0 loaded, 1 not loaded (the report says why), 2 unusable input or store.",
     )
     parser.add_argument("data", type=Path, metavar="DATA", help="CSV, TSV, XLSX, or RDF episodes")
-    parser.add_argument("--graph", required=True, metavar="IRI", help="the dataset's graph, e.g. https://lab.example/study-1")
-    parser.add_argument("--map", type=Path, metavar="FILE", help="CSVW column map: your headers -> ierkg columns")
-    parser.add_argument("--scale", metavar="MIN-MAX", help="the affect rating scale, e.g. 1-7 (else from --map)")
+    parser.add_argument(
+        "--graph", required=True, metavar="IRI", help="the dataset's graph, e.g. https://lab.example/study-1"
+    )
+    parser.add_argument(
+        "--map", type=Path, metavar="FILE", help="CSVW column map: your headers -> ierkg columns"
+    )
+    parser.add_argument(
+        "--scale", metavar="MIN-MAX", help="the affect rating scale, e.g. 1-7 (else from --map)"
+    )
     parser.add_argument("--sheet", metavar="NAME", help="the XLSX worksheet to read (default: the first)")
-    parser.add_argument("--allow-warnings", action="store_true", help="load data that has warnings (never violations)")
+    parser.add_argument(
+        "--allow-warnings", action="store_true", help="load data that has warnings (never violations)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     add_store_options(parser)
     parser.set_defaults(run=run_ingest)
@@ -123,7 +135,9 @@ def run_ingest(args: argparse.Namespace) -> int:
                 allow_warnings=args.allow_warnings,
                 workers=default_workers(),
                 on_rows=progress.update,
-                on_staging=lambda graph: args.quiet or print(f"staging <{graph}> ...", file=sys.stderr, flush=True),
+                on_staging=lambda graph: (
+                    args.quiet or print(f"staging <{graph}> ...", file=sys.stderr, flush=True)
+                ),
             )
         except NotLoaded as refusal:
             progress.finish(refusal.report.rows_read)
@@ -169,7 +183,8 @@ def run_datasets(args: argparse.Namespace) -> int:
         if args.action == "delete":
             entry = registry.delete(store, args.graph)
             if not args.quiet:
-                print(f"deleted <{entry.graph}> ({entry.episodes} episodes from {entry.source}) from {config.describe()}")
+                what = f"{entry.episodes} episodes from {entry.source}"
+                print(f"deleted <{entry.graph}> ({what}) from {config.describe()}")
             return EXIT_OK
         shown = [e for e in registry.entries(store) if args.all or e.state == "live"]
     if args.json:
@@ -195,8 +210,17 @@ def _add_query(commands) -> None:
         "given with --dataset). Results go to stdout in the chosen format.",
     )
     parser.add_argument("query", metavar="QUERY", help="SPARQL text, a .rq file, or a named query")
-    parser.add_argument("--dataset", action="append", default=[], metavar="IRI", help="read only this dataset graph (repeatable)")
-    parser.add_argument("--format", help="csv (default for SELECT), tsv, json, xml; turtle (default), ntriples, rdfxml, jsonld")
+    parser.add_argument(
+        "--dataset",
+        action="append",
+        default=[],
+        metavar="IRI",
+        help="read only this dataset graph (repeatable)",
+    )
+    parser.add_argument(
+        "--format",
+        help="csv (default for SELECT), tsv, json, xml; turtle (default), ntriples, rdfxml, jsonld",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds the query may run (default: 60)")
     add_store_options(parser)
     parser.set_defaults(run=run_query)
@@ -205,5 +229,7 @@ def _add_query(commands) -> None:
 def run_query(args: argparse.Namespace) -> int:
     from .stores.querying import run_cli_query
 
-    sys.stdout.buffer.write(run_cli_query(config_from_args(args), args.query, args.dataset, args.format, args.timeout))
+    sys.stdout.buffer.write(
+        run_cli_query(config_from_args(args), args.query, args.dataset, args.format, args.timeout)
+    )
     return EXIT_OK

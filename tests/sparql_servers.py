@@ -142,7 +142,9 @@ class VirtuosoServer:
         first_start = not (self.folder / "virtuoso.db").exists()
         self.folder.mkdir(parents=True, exist_ok=True)
         ini = self.folder / "virtuoso.ini"
-        ini.write_text(VIRTUOSO_INI.format(folder=self.folder, sql_port=self.sql_port, http_port=self.http_port))
+        ini.write_text(
+            VIRTUOSO_INI.format(folder=self.folder, sql_port=self.sql_port, http_port=self.http_port)
+        )
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 ["virtuoso-t", "-f", "-c", str(ini)], cwd=self.folder, stdout=log, stderr=subprocess.STDOUT
@@ -215,7 +217,9 @@ class AuthProxy:
     ``delay`` holds every answer back that many seconds: a slow server.
     """
 
-    def __init__(self, upstream_port: int, user: str = "", password: str = "", token: str = "", delay: float = 0):
+    def __init__(
+        self, upstream_port: int, user: str = "", password: str = "", token: str = "", delay: float = 0
+    ):
         self.delay = delay
         expected = set()
         if user:
@@ -238,7 +242,9 @@ class AuthProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization")}
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization")
+                }
                 upstream.request(self.command, self.path, body=body, headers=headers)
                 answer = upstream.getresponse()
                 data = answer.read()

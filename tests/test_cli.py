@@ -167,7 +167,11 @@ def test_build_from_a_missing_folder_exits_2(tmp_path):
 
 def test_store_commands_ask_which_store_when_none_is_named(tmp_path):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("IERKG_")}
-    for command in (["load"], ["ingest", "data.csv", "--graph", "https://lab.example/s"], ["datasets", "list"]):
+    for command in (
+        ["load"],
+        ["ingest", "data.csv", "--graph", "https://lab.example/s"],
+        ["datasets", "list"],
+    ):
         result = run_ierkg(*command, env=environment, cwd=tmp_path)
         assert result.returncode == 2, command
         assert "which store?" in result.stderr and "Traceback" not in result.stderr

@@ -26,7 +26,14 @@ import pytest
 from ierkg.datasets import synthetic
 
 from .conftest import run_ierkg
-from .sparql_servers import VIRTUOSO_PASSWORD, VIRTUOSO_USER, AuthProxy, OxigraphServer, Silent, VirtuosoServer
+from .sparql_servers import (
+    VIRTUOSO_PASSWORD,
+    VIRTUOSO_USER,
+    AuthProxy,
+    OxigraphServer,
+    Silent,
+    VirtuosoServer,
+)
 from .web_server import free_port, running_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -104,7 +111,9 @@ def graph_for(test: str, target: Target) -> str:
 
 def served_solutions(base: str, query: str, **params: str) -> tuple[int, list[dict[str, str]] | str]:
     data = urllib.parse.urlencode({"query": query, **params}).encode()
-    request = urllib.request.Request(base + "/sparql", data=data, headers={"Accept": "application/sparql-results+json"})
+    request = urllib.request.Request(
+        base + "/sparql", data=data, headers={"Accept": "application/sparql-results+json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             rows = json.loads(response.read())["results"]["bindings"]
@@ -124,9 +133,7 @@ def test_load_twice_holds_the_release_once(target: Target):
     assert "already held; nothing written" in again.stdout
     assert target.triples_in(RELEASE_GRAPH) == RELEASE_TRIPLES
     # A release graph that differs (here: one triple gone) is replaced whole, blank nodes and all.
-    drop_one = (
-        f"DELETE WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ <{RELEASE_GRAPH}> <http://purl.org/dc/terms/title> ?t }} }}"
-    )
+    drop_one = f"DELETE WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ <{RELEASE_GRAPH}> <http://purl.org/dc/terms/title> ?t }} }}"
     assert target.ierkg("query", "ASK {}").returncode == 0
     _update(target, drop_one)
     assert target.triples_in(RELEASE_GRAPH) == RELEASE_TRIPLES - 1
@@ -315,7 +322,9 @@ def test_a_slow_server_meets_our_timeout(oxigraph: Target):
     assert oxigraph.ierkg("load", "-q").returncode == 0
     proxy = AuthProxy(oxigraph.server.port)
     try:
-        with running_server("--endpoint", proxy.url(), "--timeout", "1", env={"IERKG_ANSWER_CACHE_BYTES": "0"}) as base:
+        with running_server(
+            "--endpoint", proxy.url(), "--timeout", "1", env={"IERKG_ANSWER_CACHE_BYTES": "0"}
+        ) as base:
             proxy.delay = 4
             started = time.monotonic()
             status, text = served_solutions(base, "ASK { ?s ?p ?o }")
@@ -336,7 +345,9 @@ def test_basic_and_bearer_credentials(oxigraph: Target):
     try:
         plain = run_ierkg("load", *options)
         assert plain.returncode == 2 and "HTTP 401" in plain.stderr, plain.stderr
-        basic = run_ierkg("load", *options, "--user", "lab", env={**os.environ, "IERKG_ENDPOINT_PASSWORD": "s3cret"})
+        basic = run_ierkg(
+            "load", *options, "--user", "lab", env={**os.environ, "IERKG_ENDPOINT_PASSWORD": "s3cret"}
+        )
         assert basic.returncode == 0, basic.stderr
         bearer = run_ierkg("datasets", "list", *options, env={**os.environ, "IERKG_ENDPOINT_TOKEN": "t0ken"})
         assert bearer.returncode == 0, bearer.stderr
@@ -347,7 +358,9 @@ def test_basic_and_bearer_credentials(oxigraph: Target):
 
 
 def test_virtuoso_refuses_updates_without_its_user(virtuoso: Target):
-    anonymous = run_ierkg("load", "--endpoint", virtuoso.server.query_url, "--graph", "https://lab.example/no")
+    anonymous = run_ierkg(
+        "load", "--endpoint", virtuoso.server.query_url, "--graph", "https://lab.example/no"
+    )
     assert anonymous.returncode == 2 and "Traceback" not in anonymous.stderr
     assert "permission" in anonymous.stderr.lower() or "refused" in anonymous.stderr
 
@@ -386,13 +399,18 @@ def _upload(base: str, graph: str, path: Path, token: str, **fields: str) -> tup
     ]
     parts.append(
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
-        f"Content-Type: text/csv\r\n\r\n".encode() + path.read_bytes() + b"\r\n"
+        f"Content-Type: text/csv\r\n\r\n".encode()
+        + path.read_bytes()
+        + b"\r\n"
     )
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     request = urllib.request.Request(
         f"{base}/api/datasets?graph={urllib.parse.quote(graph)}",
         data=body,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:

@@ -49,7 +49,10 @@ def test_a_store_folder_keeps_its_datasets_across_restarts(tmp_path: Path):
             assert status == 200 and {row["cell"]: int(row["n"]) for row in rows} == STUDY_CELLS
     # The release was put into the folder by the first start, once.
     counted = run_ierkg(
-        "query", f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?o }} }}", "--store", str(store)
+        "query",
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?o }} }}",
+        "--store",
+        str(store),
     )
     manifest = json.loads((Path(__file__).parents[1] / "ontology/release/manifest.json").read_text())
     assert counted.stdout.splitlines()[1] == str(manifest["triples"])
@@ -143,7 +146,9 @@ def test_query_runs_named_queries_and_refuses_what_the_service_refuses(tmp_path:
     assert "<https://w3id.org/ierkg/WarmGlow>" in named.stdout
     service = run_ierkg("query", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
     assert service.returncode == 2 and "SERVICE is not allowed" in service.stderr
-    unknown = run_ierkg("query", "ASK {}", "--dataset", "https://lab.example/none", "--store", str(tmp_path / "s"))
+    unknown = run_ierkg(
+        "query", "ASK {}", "--dataset", "https://lab.example/none", "--store", str(tmp_path / "s")
+    )
     assert unknown.returncode == 2 and "no such dataset" in unknown.stderr
     wrong = run_ierkg("query", "ASK {}", "--format", "turtle")
     assert wrong.returncode == 2 and "can be written as" in wrong.stderr
@@ -153,7 +158,7 @@ def test_query_runs_named_queries_and_refuses_what_the_service_refuses(tmp_path:
 
 
 def _ntriples(subject: str, count: int) -> bytes:
-    return "".join(f"<{subject}> <urn:p> \"{i}\" .\n" for i in range(count)).encode()
+    return "".join(f'<{subject}> <urn:p> "{i}" .\n' for i in range(count)).encode()
 
 
 def test_a_staged_graph_is_invisible_until_it_goes_live():
@@ -186,18 +191,22 @@ def test_cleanup_removes_only_staging_graphs_whose_lease_ran_out():
             store.add_ntriples(alive, _ntriples("urn:t", 2))
             assert registry.cleanup(store) == [GRAPH]  # expired: a dead ingest's
             assert store.count(GRAPH) == 0 and store.count(alive) == 2
-            with pytest.raises(registry.GraphTaken, match="staging"):
-                with registry.staging(store, alive, source="c.csv"):
-                    pass
+            with (
+                pytest.raises(registry.GraphTaken, match="staging"),
+                registry.staging(store, alive, source="c"),
+            ):
+                pass
             assert registry.cleanup(store, everything_staged=True) == [alive]
 
 
 def test_foreign_triples_and_reserved_graphs_are_never_taken():
     store = EmbeddedStore()
     store.add_ntriples(GRAPH, _ntriples("urn:someone-else", 1))
-    with pytest.raises(registry.GraphTaken, match="did not ingest"):
-        with registry.staging(store, GRAPH, source="a.csv"):
-            pass
+    with (
+        pytest.raises(registry.GraphTaken, match="did not ingest"),
+        registry.staging(store, GRAPH, source="a"),
+    ):
+        pass
     assert store.count(GRAPH) == 1  # left as it was
     for bad in (RELEASE_GRAPH, registry.REGISTRY_GRAPH, "no-scheme", "https://x.example/a b", "https://x/>"):
         with pytest.raises(IerkgError):
@@ -210,7 +219,7 @@ def test_batches_keep_triples_that_share_blank_nodes_together():
         b"<urn:c> <urn:p> _:x .\n",
         b"_:x <urn:q> _:y .\n",
         b"<urn:d> <urn:p> <urn:e> .\n",
-        b"_:y <urn:r> \"_: not a node\" .\n",
+        b'_:y <urn:r> "_: not a node" .\n',
         b"_:z <urn:p> <urn:f> .\n",
     ]
     parts = list(batches(lines, size=2, linked_size=1))

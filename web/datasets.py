@@ -62,9 +62,11 @@ def ingest() -> Response:
             options = {"scale": requested_scale(), "allow_warnings": _flag("allow_warnings")}
             engine = current_app.extensions["ierkg.engine"]
             try:
-                with prepared(path, graph, engine, source=name, **options) as dataset:
-                    with _endpoint().writing() as store:
-                        done = load(store, dataset)
+                with (
+                    prepared(path, graph, engine, source=name, **options) as dataset,
+                    _endpoint().writing() as store,
+                ):
+                    done = load(store, dataset)
             except NotLoaded as refusal:
                 report = named_as_sent(refusal.report, name)
                 detail = in_user_terms(str(refusal), path)

@@ -152,9 +152,9 @@ def validate_table(
             scales.setdefault(name, scale)
     declarations = Declarations(base or dataset_base(path), scales)
     report = Report(str(path), cells=columns, engine=engine.name)
-    job = _ChunkValidator(
-        report.file, engine, columns, vocabulary or load_vocabulary(), declarations, placer, rdf_out is not None
-    )
+    vocabulary = vocabulary or load_vocabulary()
+    emit_rdf = rdf_out is not None
+    job = _ChunkValidator(report.file, engine, columns, vocabulary, declarations, placer, emit_rdf)
     # Each id's first row; only ids seen again get a list, so the index stays one int per id.
     first_row_of_id: dict[str, int] = {}
     rows_of_id: dict[str, list[int]] = {}

@@ -2,7 +2,8 @@
 
 The service's store changes only when the service itself writes a dataset (or, for a server,
 when the service reads its registry again), and the cache is cleared then; in between, the same
-query over the same graphs, in the same format, always has the same answer. Tools and the web pages ask the same questions again and again.
+query over the same graphs, in the same format, always has the same answer. Tools and the web
+pages ask the same questions again and again.
 """
 
 from __future__ import annotations

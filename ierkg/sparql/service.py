@@ -160,9 +160,8 @@ class Endpoint:
             )
         try:
             if self.spec.store.kind == "directory":
-                with self.pool.paused():
-                    with self.spec.store.open() as store:
-                        yield store
+                with self.pool.paused(), self.spec.store.open() as store:
+                    yield store
             else:
                 with self.spec.store.open() as store:
                     yield store
@@ -240,7 +239,9 @@ def _check_release(store: Store, release: Path, where: str) -> None:
     wanted = release_manifest(release)["version"]
     version, triples = held_release(store)
     if version is None:
-        raise IerkgError(f"{where} holds no ierkg release in <{RELEASE_GRAPH}>; put it there with 'ierkg load'")
+        raise IerkgError(
+            f"{where} holds no ierkg release in <{RELEASE_GRAPH}>; put it there with 'ierkg load'"
+        )
     if version != wanted:
         raise IerkgError(
             f"{where} holds ierkg release {version}, and this is ierkg {wanted}; update it with 'ierkg load'"

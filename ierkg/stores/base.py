@@ -91,7 +91,7 @@ class Store(ABC):
             for solution in solutions
         ]
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a store that holds nothing has nothing to release
         """Release the store (files, connections); the default holds nothing."""
 
     def __enter__(self) -> Store:

@@ -121,8 +121,12 @@ def store_config(
     token = env.get("IERKG_ENDPOINT_TOKEN") or None
     user = user or env.get("IERKG_ENDPOINT_USER") or None
     if token and user:
-        raise IerkgError("give either a user (with IERKG_ENDPOINT_PASSWORD) or IERKG_ENDPOINT_TOKEN, not both")
-    seconds = timeout if timeout is not None else float(env.get("IERKG_ENDPOINT_TIMEOUT", DEFAULT_ENDPOINT_TIMEOUT))
+        raise IerkgError(
+            "give either a user (with IERKG_ENDPOINT_PASSWORD) or IERKG_ENDPOINT_TOKEN, not both"
+        )
+    seconds = (
+        timeout if timeout is not None else float(env.get("IERKG_ENDPOINT_TIMEOUT", DEFAULT_ENDPOINT_TIMEOUT))
+    )
     if seconds <= 0:
         raise IerkgError("--endpoint-timeout must be more than 0 seconds")
     default_batch = DEFAULT_GRAPH_STORE_BATCH_TRIPLES if graph_store_url else DEFAULT_BATCH_TRIPLES
@@ -149,7 +153,9 @@ def add_store_options(parser) -> None:
     group = parser.add_argument_group(
         "store", "where the graph lives (default: in memory; IERKG_STORE or IERKG_ENDPOINT set one too)"
     )
-    group.add_argument("--store", type=Path, metavar="DIR", help="the embedded Oxigraph store in DIR (on disk)")
+    group.add_argument(
+        "--store", type=Path, metavar="DIR", help="the embedded Oxigraph store in DIR (on disk)"
+    )
     group.add_argument("--endpoint", metavar="URL", help="a SPARQL 1.1 server's query address")
     group.add_argument(
         "--update-endpoint",
@@ -162,7 +168,8 @@ def add_store_options(parser) -> None:
     group.add_argument(
         "--user",
         metavar="NAME",
-        help="log in as NAME, with the password in IERKG_ENDPOINT_PASSWORD (a bearer token: IERKG_ENDPOINT_TOKEN)",
+        help="log in as NAME, with the password in IERKG_ENDPOINT_PASSWORD "
+        "(for a bearer token, set IERKG_ENDPOINT_TOKEN instead)",
     )
     group.add_argument("--auth", choices=("basic", "digest"), help="how --user logs in (default: basic)")
     group.add_argument(

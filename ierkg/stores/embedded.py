@@ -70,7 +70,9 @@ class EmbeddedStore(Store):
             raise QueryRejected(f"the update is not valid SPARQL 1.1: {exc}") from None
 
     def add_ntriples(self, graph: str, data: bytes) -> None:
-        self._store.load(input=data, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(graph))
+        self._store.load(
+            input=data, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(graph)
+        )
 
     def load_file(self, path: Path, graph: str | None = None) -> None:
         """Load an RDF file, its format from its extension, into ``graph`` (default: default graph)."""

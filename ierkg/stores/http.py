@@ -33,7 +33,9 @@ class Credentials:
             raise ValueError("give either a user and password or a bearer token, not both")
 
     def __repr__(self) -> str:  # never print a secret
-        return f"Credentials(user={self.user!r}, scheme={self.scheme!r}, token={'***' if self.token else None})"
+        return (
+            f"Credentials(user={self.user!r}, scheme={self.scheme!r}, token={'***' if self.token else None})"
+        )
 
 
 @dataclass(frozen=True)
@@ -93,19 +95,23 @@ def send(
         response = opener(url, credentials).open(request, timeout=timeout)
     except urllib.error.HTTPError as error:
         response = error
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise StoreTimeout(f"{server} did not answer within {timeout:g} s") from None
     except urllib.error.URLError as error:
         reason = error.reason
         if isinstance(reason, (TimeoutError, socket.timeout)):
             raise StoreTimeout(f"{server} did not answer within {timeout:g} s") from None
-        raise StoreUnavailable(f"{server} cannot be reached: {getattr(reason, 'strerror', None) or reason}") from None
+        raise StoreUnavailable(
+            f"{server} cannot be reached: {getattr(reason, 'strerror', None) or reason}"
+        ) from None
     except (OSError, HTTPException) as error:
         raise StoreUnavailable(f"{server} cannot be reached: {error}") from None
     with response:
         body_read = read_within(response, deadline, max_bytes, server, timeout, truncate)
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        return Response(response.status if hasattr(response, "status") else response.code, media_type, body_read)
+        return Response(
+            response.status if hasattr(response, "status") else response.code, media_type, body_read
+        )
 
 
 def read_within(
@@ -128,7 +134,7 @@ def read_within(
             size += len(part)
             if part:
                 parts.append(part)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise StoreTimeout(f"{server} did not finish its answer within {timeout:g} s") from None
     except (OSError, HTTPException) as error:
         raise StoreUnavailable(f"{server} broke off its answer: {error}") from None
@@ -140,8 +146,8 @@ def status_error(server: str, action: str, response: Response) -> StoreError:
     detail = f": {said}" if said else ""
     if response.status in (401, 403):
         return StoreError(
-            f"{server} refused to {action} (HTTP {response.status}); check the credentials "
-            f"(--user with IERKG_ENDPOINT_PASSWORD, or IERKG_ENDPOINT_TOKEN) and the server's permissions{detail}"
+            f"{server} refused to {action} (HTTP {response.status}); check the credentials (--user "
+            f"with IERKG_ENDPOINT_PASSWORD, or IERKG_ENDPOINT_TOKEN) and the server's permissions{detail}"
         )
     if response.status == 404:
         return StoreError(f"{server} has no SPARQL service at that address (HTTP 404){detail}")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from contextlib import suppress
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 

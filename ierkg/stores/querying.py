@@ -35,7 +35,9 @@ def query_text(given: str) -> str:
     if given in named:
         return named[given].sparql
     if not any(word in given.upper() for word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")):
-        raise IerkgError(f"'{given}' is neither SPARQL, a .rq file, nor a named query ({', '.join(sorted(named))})")
+        raise IerkgError(
+            f"'{given}' is neither SPARQL, a .rq file, nor a named query ({', '.join(sorted(named))})"
+        )
     return given
 
 
@@ -49,7 +51,9 @@ def run_cli_query(
         unknown = [graph for graph in datasets if graph not in endpoint.live_datasets]
         if unknown:
             known = ", ".join(f"<{g}>" for g in endpoint.live_datasets) or "none"
-            raise IerkgError(f"--dataset {unknown[0]}: no such dataset in {config.describe()} (datasets: {known})")
+            raise IerkgError(
+                f"--dataset {unknown[0]}: no such dataset in {config.describe()} (datasets: {known})"
+            )
         endpoint.public_datasets = tuple(datasets or endpoint.live_datasets)
         try:
             checked = endpoint.check(text)

@@ -145,7 +145,8 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta | None = 
             )
         raise GraphTaken(
             f"graph <{graph}> is {entry.state} by another ingest or deletion; try again when it has "
-            f"finished (a stopped one is cleaned up once its lease, {lease_length().total_seconds():g} s, runs out)"
+            "finished (a stopped one is cleaned up once its lease, "
+            f"{lease_length().total_seconds():g} s, runs out)"
         )
     if store.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
         raise GraphTaken(
@@ -190,7 +191,8 @@ class Lease:
         self.store.update(
             f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {LEASE} ?old }} }}
             INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {LEASE} {_time(_now(self.length))} }} }}
-            WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {CLAIM} {_string(self.claim)} ; {LEASE} ?old }} }}"""
+            WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+                <{self.graph}> {CLAIM} {_string(self.claim)} ; {LEASE} ?old }} }}"""
         )
         self._renew_after = dt.datetime.now(dt.UTC) + self.length / 2
 
@@ -233,9 +235,7 @@ def delete(store: Store, graph: str) -> DatasetGraph:
 
 
 def _forget(store: Store, graph: str) -> None:
-    store.update(
-        f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> ?p ?o }} }}"
-    )
+    store.update(f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> ?p ?o }} }}")
 
 
 def _now(later: dt.timedelta = dt.timedelta()) -> str:

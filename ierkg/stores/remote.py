@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.parse
 from collections.abc import Sequence
+from contextlib import suppress
 from http.client import HTTPException
 
 import pyoxigraph
@@ -75,7 +76,9 @@ class RemoteStore(Store):
         except SPARQLWrapperException as error:
             raise self._query_error(error) from None
         except urllib.error.HTTPError as error:
-            raise status_error(self.name, "answer the query", Response(error.code, "", error.read())) from None
+            raise status_error(
+                self.name, "answer the query", Response(error.code, "", error.read())
+            ) from None
         except urllib.error.URLError as error:
             if isinstance(error.reason, TimeoutError):
                 raise StoreTimeout(f"{self.name} did not answer within {timeout:g} s") from None
@@ -207,11 +210,9 @@ def _server_words(error: SPARQLWrapperException) -> str:
     # SPARQLWrapper prefixes its own explanation; keep what the server said.
     marker = "Response:\n"
     said = text.split(marker, 1)[1] if marker in text else text
-    if said.startswith("b'") or said.startswith('b"'):
-        try:
+    if said.startswith(("b'", 'b"')):
+        with suppress(ValueError, SyntaxError):
             said = _bytes_literal_text(said)
-        except ValueError:
-            pass
     return " ".join(said.split())[:500]
 
 
