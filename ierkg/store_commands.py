@@ -111,7 +111,6 @@ def run_ingest(args: argparse.Namespace) -> int:
     from .datasets.columns import load_column_map, parse_scale
     from .datasets.compiled import CompiledEngine
     from .datasets.parallel import default_workers
-    from .datasets.reports import render
     from .progress import Progress
     from .stores.access import opened
     from .stores.ingest import NotLoaded, ingest
@@ -141,7 +140,8 @@ def run_ingest(args: argparse.Namespace) -> int:
             )
         except NotLoaded as refusal:
             progress.finish(refusal.report.rows_read)
-            sys.stdout.write(render(refusal.report, "human"))
+            if not args.quiet:
+                sys.stdout.write(_first_problems(refusal.report, args.data))
             print(f"ierkg ingest: {refusal}", file=sys.stderr)
             return EXIT_NOT_LOADED
     progress.finish(done.episodes)
@@ -151,6 +151,19 @@ def run_ingest(args: argparse.Namespace) -> int:
             f"on {config.describe()}; private unless the service lists the graph in IERKG_PUBLIC_DATASETS"
         )
     return EXIT_OK
+
+
+def _first_problems(report, data: Path, shown: int = 20) -> str:
+    """The report's first violations and warnings (notes left out); validate lists them all."""
+    import dataclasses
+
+    from .datasets.reports import human, ordered
+
+    problems = [f for f in ordered(report.findings) if f.severity != "Info"]
+    text = human(dataclasses.replace(report, findings=problems[:shown]))
+    if len(problems) > shown:
+        text += f"... and {len(problems) - shown} more; 'ierkg validate {data}' lists every one\n"
+    return text
 
 
 # --- datasets ----------------------------------------------------------------------------------
