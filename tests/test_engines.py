@@ -96,6 +96,28 @@ RDF_EPISODES = """\
     ierkg:processType ierkg:ResponseIndependent ; ierkg:affectBefore "abc"^^xsd:decimal ;
     ierkg:startedAt "2024-03-01"^^xsd:date ; ierkg:endedAt "2024-02-30T10:00:00"^^xsd:dateTime .
 
+:impossible-end a ierkg:Episode ; ierkg:inDataset :study ; dcterms:identifier "r10" ;
+    ierkg:regulator :ann ; ierkg:target :ann ; ierkg:targetRole ierkg:TargetSelf ;
+    ierkg:interactionMode ierkg:LiveInteraction ; ierkg:goalStatus ierkg:GoalPresent ;
+    ierkg:goalDirection ierkg:ImproveAffect ; ierkg:means ierkg:RecruitsPartner ;
+    ierkg:processType ierkg:ResponseIndependent ;
+    ierkg:startedAt "2024-03-01T10:00:00"^^xsd:dateTime ; ierkg:endedAt "2024-02-30T10:00:00"^^xsd:dateTime .
+
+:midnight-as-24 a ierkg:Episode ; ierkg:inDataset :study ; dcterms:identifier "r11" ;
+    ierkg:regulator :ann ; ierkg:target :ann ; ierkg:targetRole ierkg:TargetSelf ;
+    ierkg:interactionMode ierkg:LiveInteraction ; ierkg:goalStatus ierkg:GoalPresent ;
+    ierkg:goalDirection ierkg:ImproveAffect ; ierkg:means ierkg:RecruitsPartner ;
+    ierkg:processType ierkg:ResponseIndependent ;
+    ierkg:startedAt "2024-03-01T24:00:00"^^xsd:dateTime ; ierkg:endedAt "2024-03-01T10:00:00"^^xsd:dateTime .
+
+# An episode that is a blank node, with a code that is a typed blank node.
+[] a ierkg:Episode ; ierkg:inDataset :study ; dcterms:identifier "r12" ;
+    ierkg:regulator :ann ; ierkg:target :ann ; ierkg:targetRole ierkg:TargetSelf ;
+    ierkg:interactionMode ierkg:LiveInteraction ; ierkg:goalStatus ierkg:GoalPresent ;
+    ierkg:goalDirection ierkg:ImproveAffect ; ierkg:means ierkg:RecruitsPartner ;
+    ierkg:processType ierkg:ResponseDependent ; ierkg:partnerResponse [ a ierkg:PartnerResponse ] ;
+    ierkg:affectBefore 12.0 .
+
 :backwards a ierkg:Episode ; ierkg:inDataset :study ; dcterms:identifier "r1" ;
     ierkg:regulator :bob ; ierkg:target :ann ; ierkg:targetRole ierkg:TargetOther ;
     ierkg:interactionMode ierkg:LiveInteraction ; ierkg:goalStatus ierkg:GoalPresent ;
@@ -110,6 +132,7 @@ RDF_EPISODES = """\
 """
 
 ILL_TYPED = "urn:ierkg:test:ill-typed"
+MIDNIGHT = "urn:ierkg:test:midnight-as-24"
 Finding = tuple  # (row or node, column, value, message, severity, rule)
 
 
@@ -132,11 +155,16 @@ def mode(engine: CompiledEngine) -> str:
 
 
 def results(report: Report) -> Counter[Finding]:
-    # Table findings are located by row; RDF ones (row None) by their node.
+    # Table findings are located by row; RDF ones (row None) by their node. Each parser labels
+    # blank nodes its own way, so the data hold one blank-node episode and it is compared as such.
     return Counter(
-        (f.row if f.row is not None else f.node, f.column, f.value, f.message, f.severity, f.rule)
+        (f.row if f.row is not None else _node(f.node), f.column, f.value, f.message, f.severity, f.rule)
         for f in report.findings
     )
+
+
+def _node(name: str) -> str:
+    return name if ":" in name else "a blank node"
 
 
 def assert_same(reference: Report, compiled: Report, label: str) -> None:
@@ -181,13 +209,25 @@ def rdf_reports(reference: PyShaclEngine, compiled: list[CompiledEngine], tmp_pa
 
 
 def test_rdf_input(rdf_reports: list[Report]):
-    expected, *found = (_without_node(report, ILL_TYPED) for report in rdf_reports)
+    expected, *found = rdf_reports
     kinds = {key_of(f) for f in expected.findings}
     assert {"sh:maxCount on dcterms:identifier", "sh:class on ierkg:goalDirection", DUPLICATE} <= kinds
     nodes = {f.node.removeprefix("urn:ierkg:test:") for f in expected.findings}
     assert {"from-the-ontology", "from-the-data"} <= nodes, "instances of subclasses of Episode are checked"
-    for index, report in enumerate(found):
-        assert_same(expected, report, f"RDF input, compiled engine mode {index}")
+    assert {f.node for f in expected.findings if f.column == "affect_before" and f.value == "12.0"}, (
+        "the blank-node episode is checked"
+    )
+    planned, on_oxigraph = found
+    assert_same(expected, planned, "RDF input, SPARQL planned")
+    assert planned.rows_valid == expected.rows_valid >= 0
+    # XSD reads 24:00:00 as the next midnight, and Oxigraph follows it; Python's dates, hence
+    # pySHACL and the planner, cannot read it. All three call the time malformed, and on
+    # Oxigraph that midnight is also after the end: that one finding, and nothing else, differs.
+    extra = results(on_oxigraph) - results(expected)
+    assert set(extra) == {(MIDNIGHT, "started_at", "2024-03-02T00:00:00",
+                           "The episode ends before it starts: started_at is later than ended_at.",
+                           "Violation", "SPARQL on ierkg:startedAt")}  # fmt: skip
+    assert not results(expected) - results(on_oxigraph)
 
 
 def test_ill_typed_literals_are_reported_as_malformed_and_nothing_else(rdf_reports: list[Report]):
@@ -204,11 +244,6 @@ def test_ill_typed_literals_are_reported_as_malformed_and_nothing_else(rdf_repor
             wrong.append(f"{report.engine}: missing {wanted - found}, not expected {found - wanted}")
     assert len(rdf_reports) == 3
     assert not wrong, "\n".join(wrong)
-
-
-def _without_node(report: Report, node: str) -> Report:
-    kept = [f for f in report.findings if f.node != node]
-    return Report(report.file, report.rows_read, kept, engine=report.engine)
 
 
 # (seed, rows, defect rate, scale): 90 rows in all, since pySHACL is slow.

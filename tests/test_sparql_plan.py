@@ -83,6 +83,11 @@ QUERIES = {
         { $this ex:start ?value . BIND (ex:start AS ?path) } UNION { $this ex:end ?value . BIND (ex:end AS ?path) } }""",
     "numbers of several types": """SELECT $this ?value WHERE {
         $this ex:score ?value . FILTER (?value > 3 && ?value <= 7.0e0) }""",
+    "a cast to xsd:dateTime, well-formed times only": """SELECT $this ?value WHERE {
+        $this ex:start ?value . FILTER (xsd:dateTime(STR(?value)) = ?value) }""",
+    "a cast of a string that is no time is an error": """SELECT $this ?n WHERE {
+        $this ex:name ?n . FILTER (xsd:dateTime(?n) = ?n || ?n = "BOB") }""",
+    "IN over STR": 'SELECT $this ?n WHERE { $this ex:name ?n . FILTER (STR(?n) IN ("Ann", "BOB")) }',
     "numeric equality across types": "SELECT $this ?value WHERE { $this ex:score ?value . FILTER (?value = 7) }",
     "ill-typed numbers are errors": "SELECT $this ?value WHERE { $this ex:score ?value . FILTER (!(?value < 5)) }",
     "an error or true": 'SELECT $this ?value WHERE { $this ex:score ?value . FILTER (?value < "x" || ?value > 1) }',

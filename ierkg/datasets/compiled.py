@@ -151,19 +151,22 @@ class CompiledEngine(Engine):
         ]
         for target in {t for check in self.sparql for t in check.target}:
             parts += [f"{node} <{FOCUS}> <{target}> .\n" for node in types.focus(frozenset([target]))]
-        store.load(
-            input=self.ontology_part + "".join(parts).encode("utf-8"),
-            format=pyoxigraph.RdfFormat.N_TRIPLES,
-            lenient=True,
+        # Parsed and added (not loaded), so that blank nodes keep the chunk's labels and each
+        # result maps back to the value as written.
+        store.extend(
+            pyoxigraph.parse(
+                self.ontology_part + "".join(parts).encode("utf-8"),
+                format=pyoxigraph.RdfFormat.N_TRIPLES,
+                lenient=True,
+            )
         )
         results = []
         for check in self.sparql:
             for solution in store.query(check.query):
                 path = _value(solution["path"])
-                focus = _value(solution["this"])
-                value = _as_written(
-                    solution["value"], chunk.subjects.get(f"<{focus}>", {}).get(f"<{path}>", ())
-                )
+                this = solution["this"]
+                focus = lexical(str(this)) if this is not None else None
+                value = _as_written(solution["value"], chunk.subjects.get(str(this), {}).get(f"<{path}>", ()))
                 results.append(
                     RawResult(
                         focus=focus,
@@ -368,8 +371,8 @@ class _Types:
         return classes
 
     def is_instance(self, node: str, cls: str) -> bool:
-        if not node.startswith("<"):
-            return False  # a literal is never an instance of a class
+        if node.startswith('"'):
+            return False  # a literal is never an instance of a class (an IRI or blank node may be)
         return cls in self.classes_of(node)
 
     def focus(self, targets: frozenset[str]) -> list[str]:
@@ -394,7 +397,7 @@ def _run_core(
     def result(node: str, value: str | None) -> None:
         results.append(
             RawResult(
-                node[1:-1],
+                lexical(node),
                 path,
                 lexical(value) if value else None,
                 check.message,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -33,6 +36,10 @@ class PyShaclEngine(Engine):
         self.ontology = _ontology(str(release or release_dir()))
 
     def check(self, chunk: Chunk) -> list[RawResult]:
+        with _quiet_literal_conversion():
+            return self._check(chunk)
+
+    def _check(self, chunk: Chunk) -> list[RawResult]:
         data = Graph().parse(data=to_ntriples(chunk.triples()), format="nt")
         _conforms, results, text = validate(
             data,
@@ -45,6 +52,18 @@ class PyShaclEngine(Engine):
         if not isinstance(results, Graph):
             raise RuntimeError(f"pySHACL could not evaluate the shapes: {text}")
         return [_raw(results, node) for node in results.subjects(RDF.type, SH.ValidationResult)]
+
+
+@contextmanager
+def _quiet_literal_conversion() -> Iterator[None]:
+    """rdflib logs a traceback for every ill-typed literal it meets; the shapes report them."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 @cache

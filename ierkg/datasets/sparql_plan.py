@@ -24,7 +24,18 @@ from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .terms import LANG_STRING, NUMERIC, XSD, XSD_STRING, TermError, compare, equal, literal, string_term
+from .terms import (
+    LANG_STRING,
+    NUMERIC,
+    XSD,
+    XSD_STRING,
+    TermError,
+    compare,
+    datetime_or_none,
+    equal,
+    literal,
+    string_term,
+)
 
 Subjects = dict[str, dict[str, list[str]]]  # subject -> predicate -> objects (N-Triples terms)
 Solution = dict[str, str]  # variable name -> term
@@ -614,11 +625,11 @@ def _relational(expr, planner, given) -> Expression:
         options = [_expression(o, planner, given) for o in expr["other"]]
 
         def member(solution, graph) -> bool:
-            value = left(solution, graph)
+            value = _as_term(left(solution, graph))
             failed = False
             for option in options:
                 try:
-                    if equal(value, option(solution, graph)):
+                    if equal(value, _as_term(option(solution, graph))):
                         return op == "IN"
                 except TermError:
                     failed = True
@@ -779,7 +790,29 @@ def _regex(expr, planner, given) -> Expression:
     return matches
 
 
+def _function(expr, planner, given) -> Expression:
+    """A cast by datatype IRI; the shapes cast to xsd:dateTime only, so only that is planned.
+
+    As in SPARQL 1.1 (17.5), a string or dateTime whose text is not a valid date and time is an
+    error, so ``xsd:dateTime(STR(?t)) = ?t`` holds exactly for well-formed times.
+    """
+    if str(expr["iri"]) != f"{XSD}dateTime" or len(expr["expr"]) != 1:
+        raise Unsupported(f"function <{expr['iri']}>")
+    inner = _expression(expr["expr"][0], planner, given)
+
+    def cast(solution, graph) -> str:
+        parsed = literal(_as_term(inner(solution, graph)))
+        if parsed is None or parsed[1] not in (XSD_STRING, f"{XSD}dateTime"):
+            raise TermError
+        if datetime_or_none(parsed[0]) is None:
+            raise TermError
+        return f'"{parsed[0]}"^^<{XSD}dateTime>'
+
+    return cast
+
+
 _BUILDERS: dict[str, Callable[..., Expression]] = {
+    "Function": _function,
     "RelationalExpression": _relational,
     "ConditionalAndExpression": _logical,
     "ConditionalOrExpression": _logical,

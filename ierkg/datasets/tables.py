@@ -169,10 +169,19 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise DatasetError(path, f"not a readable XLSX workbook ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl fails in many ways on files it cannot read
+        raise DatasetError(
+            path, f"openpyxl cannot read this workbook ({type(exc).__name__}: {exc}); save it again as .xlsx"
+        ) from None
+    tables = [s for s in workbook.worksheets if hasattr(s, "iter_rows")]  # not chart sheets
     if sheet is None:
-        worksheet = workbook.worksheets[0]
+        if not tables:
+            raise DatasetError(path, "the workbook has no sheet with cells (only charts)")
+        worksheet = tables[0]
     elif sheet in workbook.sheetnames:
         worksheet = workbook[sheet]
+        if not hasattr(worksheet, "iter_rows"):
+            raise DatasetError(path, f"sheet '{sheet}' is a chart, not a table of episodes")
     else:
         names = ", ".join(repr(n) for n in workbook.sheetnames)
         raise DatasetError(path, f"there is no sheet named '{sheet}'; the workbook has {names}")

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
+from urllib.parse import quote
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -246,7 +247,8 @@ def placed_ntriples(chunk: Chunk, placer: Placer) -> bytes:
 
 
 def dataset_base(path: Path) -> str:
-    return f"urn:ierkg:dataset:{path.stem.replace(' ', '_')}/"
+    # Any character may be in a file name; the IRI takes it percent-encoded.
+    return f"urn:ierkg:dataset:{quote(path.stem.replace(' ', '_'), safe='')}/"
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
