@@ -72,7 +72,9 @@ RUNS = 3
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--episodes", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, help="folder for the data and stores (default: a temporary one)")
     args = parser.parse_args(argv)
@@ -114,12 +116,17 @@ def _run(episodes: int, work: Path) -> int:
                     f"{len(their_rows)}; first rows {our_rows[:3]} and {their_rows[:3]})"
                 )
             print(
-                f"{name}: {len(our_rows)} rows; embedded best {min(ours) * 1000:.0f} ms "
-                f"(median {statistics.median(ours) * 1000:.0f}), oxigraph serve best {min(theirs) * 1000:.0f} ms "
-                f"(median {statistics.median(theirs) * 1000:.0f}); embedded / server {min(ours) / min(theirs):.2f}x"
+                f"{name}: {len(our_rows)} rows; "
+                f"embedded best {min(ours) * 1000:.0f} ms "
+                f"(median {statistics.median(ours) * 1000:.0f}), "
+                f"oxigraph serve best {min(theirs) * 1000:.0f} ms "
+                f"(median {statistics.median(theirs) * 1000:.0f}); "
+                f"embedded / server {min(ours) / min(theirs):.2f}x"
             )
             if name.startswith("Q3"):
-                print("  " + "; ".join(f"{_local(r['strategy'])} -> {_local(r['disorder'])}" for r in our_rows))
+                print(
+                    "  " + "; ".join(f"{_local(r['strategy'])} -> {_local(r['disorder'])}" for r in our_rows)
+                )
     finally:
         server.stop()
     return 0
@@ -148,8 +155,12 @@ def _embedded_rows(store: EmbeddedStore, query: str) -> list[dict[str, str]]:
 
 
 def _server_rows(url: str, query: str) -> list[dict[str, str]]:
-    body = urllib.parse.urlencode([("query", query), ("default-graph-uri", RELEASE_GRAPH), ("default-graph-uri", GRAPH)])
-    request = urllib.request.Request(url, data=body.encode(), headers={"Accept": "application/sparql-results+json"})
+    body = urllib.parse.urlencode(
+        [("query", query), ("default-graph-uri", RELEASE_GRAPH), ("default-graph-uri", GRAPH)]
+    )
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={"Accept": "application/sparql-results+json"}
+    )
     with urllib.request.urlopen(request, timeout=3600) as response:
         bindings = json.loads(response.read())["results"]["bindings"]
     return [{k: v["value"] for k, v in row.items()} for row in bindings]

@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
-from urllib.parse import quote
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
+from urllib.parse import quote
 
 from ..namespaces import IERKG, curie
 from .columns import BY_NAME, DCTERMS_IDENTIFIER, REQUIRED, ColumnMap
