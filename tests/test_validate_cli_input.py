@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart
 
 from .conftest import run_ierkg
 
@@ -100,3 +101,52 @@ def test_a_byte_order_mark_is_read(tmp_path: Path):
 def test_the_gold_file_has_violations(tmp_path: Path):
     result = run_ierkg("validate", str(GOLD / "gold.csv"), "--map", str(GOLD / "gold-map.json"), "--quiet")
     assert result.returncode == 1, result.stderr
+
+
+ILL_TYPED_EPISODE = """\
+@prefix ierkg: <https://w3id.org/ierkg/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<urn:ierkg:test:e1> a ierkg:Episode ; dcterms:identifier "e1" ;
+    ierkg:regulator <urn:ierkg:test:ann> ; ierkg:target <urn:ierkg:test:ann> ;
+    ierkg:targetRole ierkg:TargetSelf ; ierkg:interactionMode ierkg:LiveInteraction ;
+    ierkg:goalStatus ierkg:GoalPresent ; ierkg:goalDirection ierkg:ImproveAffect ;
+    ierkg:means ierkg:RecruitsPartner ; ierkg:processType ierkg:ResponseIndependent ;
+    ierkg:startedAt "yesterday"^^xsd:dateTime ; ierkg:endedAt "2024-03-01T10:00:00"^^xsd:dateTime .
+"""
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "compiled"])
+def test_an_ill_typed_timestamp_is_a_finding_not_a_traceback(engine: str, tmp_path: Path):
+    path = write(tmp_path / "episodes.ttl", ILL_TYPED_EPISODE)
+    result = run_ierkg("validate", str(path), "--engine", engine, "--report", "json", "--quiet")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""  # rdflib's conversion warnings stay off the terminal
+    findings = json.loads(result.stdout)["results"]
+    assert [(f["column"], f["value"]) for f in findings] == [("started_at", "yesterday")]
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "compiled"])
+def test_a_file_name_with_any_characters_is_validated(engine: str, tmp_path: Path):
+    path = write(tmp_path / 'we<ird> "n"#%.csv', HEADER + ROW)
+    result = run_ierkg("validate", str(path), "--engine", engine, "--quiet")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_workbook_opening_on_a_chart_reads_its_first_table(tmp_path: Path):
+    book = Workbook()
+    coding = book.active
+    coding.title = "Coding"
+    for line in (HEADER, ROW):
+        coding.append(line.strip().split(","))
+    chart = book.create_chartsheet("Chart", 0)
+    chart.add_chart(BarChart())
+    path = tmp_path / "charted.xlsx"
+    book.save(path)
+    assert load_workbook(path, read_only=True).sheetnames == ["Chart", "Coding"]
+    result = run_ierkg("validate", str(path), "--report", "json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["rows_read"] == 1
+    refused = run_ierkg("validate", str(path), "--sheet", "Chart")
+    assert refused.returncode == 2
+    assert f"{path}: sheet 'Chart' is a chart" in refused.stderr
