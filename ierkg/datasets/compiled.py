@@ -68,6 +68,7 @@ class SparqlCheck:
     message: str
     severity: str
     plan: Plan | None  # the constraint planned for Python, None where the planner refuses it
+    select: str  # the constraint as written, for $this substituted per focus node (SEP-0007)
 
 
 class CompiledEngine(Engine):
@@ -79,6 +80,7 @@ class CompiledEngine(Engine):
         self.core, sparql = compile_shapes(graph)
         self.planned = [check for check in sparql if plan_sparql and check.plan is not None]
         self.sparql = [check for check in sparql if check not in self.planned]
+        self.refused_at_run: list[SparqlCheck] = []
         self.ontology = _ontology(str(release or release_dir()))
         # Predicates the store's SPARQL checks read; only these go into the store, from the
         # data and from the ontology alike (pySHACL's queries see both).
@@ -112,16 +114,26 @@ class CompiledEngine(Engine):
         if self.planned:
             results += self._run_planned(chunk, types)
         if self.sparql:
-            results += self._run_sparql(chunk, types)
+            results += self._run_sparql(chunk, types, self.sparql, self.store_predicates, self.ontology_part)
+        if self.refused_at_run:
+            results += self._run_substituted(chunk, types)
         return results
 
     def _run_planned(self, chunk: Chunk, types: _Types) -> list[RawResult]:
         graph = TripleIndex(chunk.subjects, self.ontology.subjects)
         results = []
-        for check in self.planned:
+        for check in list(self.planned):
             assert check.plan is not None
             columns = check.plan.variables
-            for solution in check.plan.run(types.focus(check.target), graph):
+            try:
+                solutions = check.plan.run(types.focus(check.target), graph)
+            except Unsupported:
+                # The data took the plan somewhere it cannot go: Oxigraph answers this check
+                # from now on, with every triple loaded since its predicates were not counted.
+                self.planned.remove(check)
+                self.refused_at_run.append(check)
+                continue
+            for solution in solutions:
                 bound = dict(zip(columns, solution, strict=True))
                 focus, path, value = bound.get("this"), bound.get("path"), bound.get("value")
                 if focus is None:
@@ -139,9 +151,43 @@ class CompiledEngine(Engine):
                 )
         return results
 
-    def _run_sparql(self, chunk: Chunk, types: _Types) -> list[RawResult]:
+    def _run_sparql(
+        self,
+        chunk: Chunk,
+        types: _Types,
+        checks: list[SparqlCheck],
+        wanted: set[str] | None,
+        ontology_part: bytes,
+    ) -> list[RawResult]:
+        store = self._store(chunk, types, checks, wanted, ontology_part)
+        results = []
+        for check in checks:
+            results += _results(check, store.query(check.query), chunk)
+        return results
+
+    def _run_substituted(self, chunk: Chunk, types: _Types) -> list[RawResult]:
+        """Checks whose plan the data defeated: one query per focus node with $this substituted,
+        which is SHACL's pre-binding exactly (joining with the focus nodes is not, where $this
+        sits inside an OPTIONAL)."""
+        checks = self.refused_at_run
+        store = self._store(chunk, types, checks, None, self.ontology.ntriples)
+        this = pyoxigraph.Variable("this")
+        results = []
+        for check in checks:
+            for node in types.focus(check.target):
+                solutions = store.query(check.select, substitutions={this: _term(node)})
+                results += _results(check, solutions, chunk)
+        return results
+
+    def _store(
+        self,
+        chunk: Chunk,
+        types: _Types,
+        checks: list[SparqlCheck],
+        wanted: set[str] | None,
+        ontology_part: bytes,
+    ) -> pyoxigraph.Store:
         store = pyoxigraph.Store()
-        wanted = self.store_predicates
         parts = [
             f"{subject} {predicate} {obj} .\n"
             for subject, props in chunk.subjects.items()
@@ -149,36 +195,44 @@ class CompiledEngine(Engine):
             if wanted is None or predicate in wanted
             for obj in objects
         ]
-        for target in {t for check in self.sparql for t in check.target}:
+        for target in {t for check in checks for t in check.target}:
             parts += [f"{node} <{FOCUS}> <{target}> .\n" for node in types.focus(frozenset([target]))]
         # Parsed and added (not loaded), so that blank nodes keep the chunk's labels and each
         # result maps back to the value as written.
         store.extend(
             pyoxigraph.parse(
-                self.ontology_part + "".join(parts).encode("utf-8"),
+                ontology_part + "".join(parts).encode("utf-8"),
                 format=pyoxigraph.RdfFormat.N_TRIPLES,
                 lenient=True,
             )
         )
-        results = []
-        for check in self.sparql:
-            for solution in store.query(check.query):
-                path = _value(solution["path"])
-                this = solution["this"]
-                focus = lexical(str(this)) if this is not None else None
-                value = _as_written(solution["value"], chunk.subjects.get(str(this), {}).get(f"<{path}>", ()))
-                results.append(
-                    RawResult(
-                        focus=focus,
-                        path=path,
-                        # SHACL: without a ?value binding, a node shape's value node is the focus node
-                        value=focus if value is None else value,
-                        message=check.message,
-                        severity=check.severity,
-                        rule=rule_name("SPARQL", path),
-                    )
-                )
-        return results
+        return store
+
+
+def _results(check: SparqlCheck, solutions: pyoxigraph.QuerySolutions, chunk: Chunk) -> list[RawResult]:
+    results = []
+    for solution in solutions:
+        path = _value(solution["path"])
+        this = solution["this"]
+        focus = lexical(str(this)) if this is not None else None
+        value = _as_written(solution["value"], chunk.subjects.get(str(this), {}).get(f"<{path}>", ()))
+        results.append(
+            RawResult(
+                focus=focus,
+                path=path,
+                # SHACL: without a ?value binding, a node shape's value node is the focus node
+                value=focus if value is None else value,
+                message=check.message,
+                severity=check.severity,
+                rule=rule_name("SPARQL", path),
+            )
+        )
+    return results
+
+
+def _term(node: str) -> pyoxigraph.NamedNode | pyoxigraph.BlankNode:
+    """A focus node, written in N-Triples, as a term of the store (whose blank nodes keep their labels)."""
+    return pyoxigraph.BlankNode(node[2:]) if node.startswith("_:") else pyoxigraph.NamedNode(node[1:-1])
 
 
 # --- compiling the shapes --------------------------------------------------------------------
@@ -252,7 +306,7 @@ def _sparql_check(
         planned: Plan | None = plan(f"{prefixes}\n{select}")
     except Unsupported:
         planned = None
-    return SparqlCheck(query, targets, message, severity, planned)
+    return SparqlCheck(query, targets, message, severity, planned, f"{prefixes}\n{select}")
 
 
 _VARIABLE_PREDICATE = re.compile(

@@ -6,6 +6,8 @@ into a plan over the chunk's subject index and the ontology's. Only a subset of 
 planned: basic graph patterns (with sequence, alternative, inverse and ``*``/``+``/``?`` paths),
 joins, UNION, OPTIONAL, FILTER, BIND, sub-selects and DISTINCT, with the filter functions the
 shapes use. Anything else raises Unsupported, and the engine sends that query to Oxigraph.
+Unsupported can also come while a plan runs (a path whose ends an OPTIONAL left unbound); the
+engine then answers that constraint on Oxigraph too.
 
 Solutions flow into each pattern already holding the bindings found so far (a bind join). That
 equals SPARQL's bottom-up answer only where no FILTER, BIND or OPTIONAL sees a variable bound
@@ -209,6 +211,8 @@ class _Planner:
         right = self.pattern(node["p2"], outer)
         expr = _field(node, "expr")
         has_condition = expr is not None and getattr(expr, "name", None) != "TrueFilter"
+        if has_condition:  # OPTIONAL's own FILTER sees both sides, but nothing from further out
+            self._check_scope(expr, node["p1"], given, "a FILTER inside OPTIONAL")
         condition = _expression(expr, self, outer | _possible(node["p2"])) if has_condition else None
 
         def run(solutions: list[Solution], graph: TripleIndex) -> list[Solution]:
