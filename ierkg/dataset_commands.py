@@ -151,6 +151,7 @@ def run_score(args: argparse.Namespace) -> int:
     from .datasets.reports import render
     from .datasets.scoring import render_scores_csv, score_table
 
+    _refuse_overwriting([args.out, args.findings], [args.data, args.key])
     result = score_table(
         args.data,
         args.instrument,
@@ -212,6 +213,7 @@ def run_agreement(args: argparse.Namespace) -> int:
     from .datasets import agreement
     from .datasets.columns import load_column_map
 
+    _refuse_overwriting([args.out, args.disagreements], [*args.files, args.map])
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
     result = agreement.compare_coders(
         args.files,
@@ -230,6 +232,14 @@ def run_agreement(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refuse_overwriting(outputs: list[Path | None], inputs: list[Path | None]) -> None:
+    """An output named like an input would replace the user's data with a report."""
+    for out in filter(None, outputs):
+        for given in filter(None, inputs):
+            if out.exists() and given.exists() and os.path.samefile(out, given):
+                raise IerkgError(f"{out}: this is also an input file ({given}); write the output elsewhere")
+
+
 def _emit(text: str, out: Path | None) -> None:
     if out:
         _write(out, lambda stream: stream.write(text))
@@ -246,6 +256,7 @@ def run_validate(args: argparse.Namespace) -> int:
     from .datasets.validation import validate_rdf, validate_table
     from .progress import Progress
 
+    _refuse_overwriting([args.out], [args.data, args.map])
     column_map = load_column_map(args.map) if args.map else None
     scale = parse_scale(args.scale) if args.scale else None
     if args.workers is not None and not 1 <= args.workers <= 64:
@@ -282,6 +293,7 @@ def run_classify(args: argparse.Namespace) -> int:
     from .datasets.rdf_input import is_rdf
     from .progress import Progress
 
+    _refuse_overwriting([args.out], [args.data, args.map])
     column_map = load_column_map(args.map) if args.map else None
     progress = Progress("classifying", quiet=args.quiet)
     if is_rdf(args.data):

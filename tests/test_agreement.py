@@ -466,12 +466,21 @@ def test_csv_output_neutralises_formulas(tmp_path):
     assert stats[0]["cohen_kappa"] == "-0.125" and stats[0]["percent_agreement_method"] == "mean pairwise"
 
 
-def test_no_shared_episode_gives_reasons_not_numbers(tmp_path):
+def test_no_shared_episode_is_an_error_naming_the_ids(tmp_path):
+    # Files with no episode in common were almost surely numbered differently: say so, with ids.
     a = write(tmp_path, "a.csv", ["episode_id", "means"], [["e1", "alone"]])
-    b = write(tmp_path, "b.csv", ["episode_id", "means"], [["e2", "alone"]])
+    b = write(tmp_path, "b.csv", ["episode_id", "means"], [["ep-1", "alone"]])
+    with pytest.raises(AgreementError, match="no episode_id is in more than one file") as caught:
+        compare_coders([a, b])
+    assert "a.csv: e1" in str(caught.value) and "b.csv: ep-1" in str(caught.value)
+
+
+def test_a_column_nobody_coded_gives_reasons_not_numbers(tmp_path):
+    a = write(tmp_path, "a.csv", ["episode_id", "means"], [["e1", ""]])
+    b = write(tmp_path, "b.csv", ["episode_id", "means"], [["e1", ""]])
     result = compare_coders([a, b])
     (means,) = result.columns
-    assert result.episodes_compared == 0 and len(result.unmatched) == 2
+    assert result.episodes_compared == 1
     assert means.percent_agreement is None and means.percent_note
     assert means.kappa is None and "no episode has a code from both coders" in means.kappa_note
     assert means.alpha is None and "no episode has codes from two or more coders" in means.alpha_note

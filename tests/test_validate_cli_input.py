@@ -150,3 +150,25 @@ def test_a_workbook_opening_on_a_chart_reads_its_first_table(tmp_path: Path):
     refused = run_ierkg("validate", str(path), "--sheet", "Chart")
     assert refused.returncode == 2
     assert f"{path}: sheet 'Chart' is a chart" in refused.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "classify"])
+def test_an_output_that_is_the_input_is_refused_and_the_data_kept(command: str, tmp_path: Path):
+    data = write(tmp_path / "study.csv", HEADER + ROW)
+    result = run_ierkg(command, str(data), "--out", str(tmp_path / "." / "study.csv"), "--quiet")
+    assert result.returncode == 2, result.stderr
+    assert "this is also an input file" in result.stderr
+    assert data.read_text(encoding="utf-8") == HEADER + ROW
+
+
+@pytest.mark.parametrize("bound", ["NaN", "Infinity", "true", '"seven"'])
+def test_a_scale_that_is_not_a_finite_number_exits_2(bound: str, tmp_path: Path):
+    data = write(tmp_path / "data.csv", HEADER.strip() + ",affect_before\n" + ROW.strip() + ",3\n")
+    column_map = write(
+        tmp_path / "map.json",
+        '{"tableSchema": {"columns": [{"name": "affect_before", '
+        f'"datatype": {{"base": "decimal", "minimum": 1, "maximum": {bound}}}}}]}}}}',
+    )
+    result = run_ierkg("validate", str(data), "--map", str(column_map))
+    assert result.returncode == 2, result.stderr
+    assert "finite numbers" in result.stderr

@@ -172,6 +172,12 @@ def compare_coders(
         for table, label, heads in zip(tables, labels, headers, strict=True)
     ]
     order, unmatched = _match(codings)
+    if not order and any(coding.episodes for coding in codings):
+        sample = "; ".join(f"{c.coder.label}: {', '.join(list(c.episodes)[:3]) or 'none'}" for c in codings)
+        raise AgreementError(
+            "no episode_id is in more than one file, so no episode can be compared; check that the "
+            f"coders used the same ids (first ids: {sample})"
+        )
     normaliser = _Normaliser(vocabulary or load_vocabulary())
     result = AgreementResult(
         coders=[c.coder for c in codings],

@@ -9,6 +9,7 @@ CSVW ``datatype`` with ``minimum`` and ``maximum``.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,9 +145,11 @@ def load_column_map(path: Path) -> ColumnMap:
         datatype = entry.get("datatype")
         if isinstance(datatype, dict) and ("minimum" in datatype or "maximum" in datatype):
             try:
-                low, high = float(datatype["minimum"]), float(datatype["maximum"])
+                low, high = _bound(datatype["minimum"]), _bound(datatype["maximum"])
             except (KeyError, TypeError, ValueError):
-                raise DatasetError(path, f'{where}: a scale needs numeric "minimum" and "maximum"') from None
+                raise DatasetError(
+                    path, f'{where}: a scale needs "minimum" and "maximum" that are finite numbers'
+                ) from None
             if low >= high:
                 raise DatasetError(path, f'{where}: the scale\'s "minimum" must be below its "maximum"')
             mapping.scales[name] = (low, high)
@@ -154,6 +157,16 @@ def load_column_map(path: Path) -> ColumnMap:
 
 
 _SCALE = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(?:\.\.|:|to|-|–)\s*([+-]?\d+(?:\.\d+)?)\s*$")
+
+
+def _bound(value: object) -> float:
+    """A scale's end: a JSON number or numeric string; not true/false, NaN or infinity."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
 
 
 def parse_scale(text: str) -> tuple[float, float]:
