@@ -52,7 +52,8 @@ class OxigraphServer:
     def query_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/query"
 
-    def start(self) -> OxigraphServer:
+    def start(self, ready_within: float = 30) -> OxigraphServer:
+        """``ready_within``: a large store takes minutes to open (the benchmark's holds 10 GB)."""
         executable = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
@@ -60,7 +61,7 @@ class OxigraphServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        _wait_for(f"{self.query_url}?query=ASK%7B%7D", self.process, 30, self.log)
+        _wait_for(f"{self.query_url}?query=ASK%7B%7D", self.process, ready_within, self.log)
         return self
 
     def stop(self) -> None:
