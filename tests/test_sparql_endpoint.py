@@ -21,7 +21,7 @@ import pyoxigraph
 import pytest
 from markupsafe import escape
 from rdflib import Graph
-from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper import GET, JSON, JSONLD, N3, POST, RDFXML, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from ierkg.queries import named_queries
@@ -133,6 +133,32 @@ def test_sparqlwrapper_select_construct_and_ask(server: str):
     client.setQuery("ASK { <https://w3id.org/ierkg/Episode> a <http://www.w3.org/2002/07/owl#Class> }")
     client.setReturnFormat(JSON)
     assert client.queryAndConvert()["boolean"] is True
+
+
+@pytest.mark.parametrize("method", [GET, POST])
+@pytest.mark.parametrize(
+    ("returned", "parsed_as"),
+    [
+        (XML, "xml"),
+        (RDFXML, "xml"),
+        (JSON, "json-ld"),
+        (JSONLD, "json-ld"),
+        (N3, "turtle"),
+        (TURTLE, "turtle"),
+    ],
+)
+def test_sparqlwrapper_gets_a_graph_in_each_of_its_formats(
+    server: str, method: str, returned: str, parsed_as: str
+):
+    # SPARQLWrapper names the format in format=, output= and results=, in its own words.
+    client = SPARQLWrapper(f"{server}/sparql")
+    client.setMethod(method)
+    client.setQuery(DESCRIBE)
+    client.setReturnFormat(returned)
+    response = client.query()
+    body = response.response.read()
+    graph = Graph().parse(data=body, format=parsed_as)
+    assert len(graph) > 3
 
 
 def test_sparqlwrapper_sees_a_malformed_query_as_bad_formed(server: str):
@@ -391,7 +417,7 @@ def test_a_runaway_query_is_stopped_while_another_client_is_answered(server: str
     thread.start()
     time.sleep(0.3)  # the runaway is now running in a worker
     started = time.monotonic()
-    quick = get(server, {"query": LABELS})
+    quick = get(server, {"query": f"{LABELS}\n# the second client"})  # new text: not from the cache
     quick_seconds = time.monotonic() - started
     thread.join(30)
     assert quick.status == 200 and quick_seconds < 1.0, f"the second client waited {quick_seconds:.2f} s"
@@ -403,7 +429,8 @@ def test_a_runaway_query_is_stopped_while_another_client_is_answered(server: str
     time.sleep(1.5)
     replies = []
     threads = [
-        threading.Thread(target=lambda: replies.append(get(server, {"query": LABELS}))) for _ in range(4)
+        threading.Thread(target=lambda n=n: replies.append(get(server, {"query": f"{LABELS}\n# after {n}"})))
+        for n in range(4)
     ]
     for t in threads:
         t.start()
@@ -449,6 +476,21 @@ def test_a_get_without_a_query_describes_the_service(server: str):
     assert {"SPARQL_Results_JSON", "SPARQL_Results_CSV", "Turtle", "JSON-LD"} <= formats
     for media_type in ("application/ld+json", "application/rdf+xml", "application/n-triples"):
         assert send(server, "GET", "/sparql", headers={"Accept": media_type}).media_type == media_type
+
+
+@pytest.mark.parametrize(
+    ("accept", "query", "media_type"),
+    [
+        ("*/*", "", "text/turtle"),  # curl, and most libraries
+        (None, "", "text/turtle"),
+        ("text/turtle;q=0, */*", "", "application/n-triples"),
+        ("text/html,*/*;q=0.8", "?format=jsonld", "application/ld+json"),  # format= wins over Accept
+        ("text/html,*/*;q=0.8", "?format=rdf+xml", "application/rdf+xml"),  # "+" typed in a URL
+    ],
+)
+def test_a_tool_gets_the_service_description(server: str, accept: str | None, query: str, media_type: str):
+    reply = send(server, "GET", f"/sparql{query}", headers={"Accept": accept} if accept else {})
+    assert reply.status == 200 and reply.media_type == media_type, reply.text[:200]
 
 
 def test_a_browser_gets_the_query_editor_with_the_named_queries(server: str):

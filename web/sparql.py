@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from ierkg.queries import named_queries
 from ierkg.sparql import description
 from ierkg.sparql.guard import Refused, refuse_update
-from ierkg.sparql.results import ALIASES, GRAPH_FORMATS, Format, formats_for
+from ierkg.sparql.results import ALIASES, GRAPH_FORMAT_NAMES, GRAPH_FORMATS, Format, formats_for
 from ierkg.sparql.service import Endpoint
 
 from .negotiation import content_type
@@ -124,6 +124,8 @@ def negotiate(offers: tuple[Format, ...], requested: str | None) -> str:
                 return fmt.media_type
         if ALIASES.get(requested) in offered:
             return ALIASES[requested]
+        if offers == GRAPH_FORMATS and requested.lower() in GRAPH_FORMAT_NAMES:
+            return GRAPH_FORMAT_NAMES[requested.lower()]
         raise Refused(406, f"format={requested} is not available here; choose one of {_names(offers)}")
     if not request.accept_mimetypes:
         return offers[0].media_type
@@ -156,12 +158,17 @@ def _prefers_html() -> bool:
     return accept["text/html"] > max(accept[media_type] for media_type in answers)
 
 
+def _names_html() -> bool:
+    """A browser names text/html; curl's or a library's */* means a tool, which gets RDF."""
+    accept = request.accept_mimetypes
+    named = {value: quality for value, quality in accept}
+    graph = max(accept[f.media_type] for f in GRAPH_FORMATS)
+    return named.get("text/html", 0) > 0 and named["text/html"] >= graph
+
+
 def _without_query() -> Response:
     """A browser gets the query editor; a tool gets the service description."""
-    if (
-        request.accept_mimetypes.best_match(["text/html", *(f.media_type for f in GRAPH_FORMATS)])
-        == "text/html"
-    ):
+    if request.args.get("format") is None and _names_html():
         return Response(render_template("sparql.html", queries=named_queries()))
     media_type = negotiate(GRAPH_FORMATS, request.args.get("format"))
     triples = description.describe(request.base_url, endpoint().graph_sizes)

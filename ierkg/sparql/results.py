@@ -41,6 +41,18 @@ GRAPH_FORMATS = (
     Format("application/rdf+xml", "rdfxml", "rdf"),
     Format("application/ld+json", "jsonld", "jsonld"),
 )
+# The other names clients give a graph format in ``format=``: SPARQLWrapper asks for "xml" (its
+# default), "json", "json-ld", "rdf+xml" and "n3"; a "+" typed into a URL arrives as a space.
+GRAPH_FORMAT_NAMES = {
+    "xml": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
+    "rdf xml": "application/rdf+xml",
+    "json": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "n3": "text/turtle",  # Turtle is a subset of N3, so an N3 reader takes it
+    "nt": "application/n-triples",
+    "n-triples": "application/n-triples",
+}
 # Media types tools also send for the same formats.
 ALIASES = {
     "application/json": "application/sparql-results+json",
