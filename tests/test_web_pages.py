@@ -182,6 +182,9 @@ def test_the_hierarchy_opens_at_a_class_a_page_links_to(server: str):
     html = page(server, "/hierarchy?focus=" + cell).text
     item = re.search(rf'<li role="treeitem" data-iri="{cell}"[^>]*>', html).group(0)
     assert 'aria-selected="true"' in item and 'id="focus"' in item
+    # The class sits under several parents, but the tree has one selected item and one anchor.
+    assert html.count(f'data-iri="{cell}"') > 1
+    assert html.count('id="focus"') == 1 and html.count('aria-selected="true"') == 1
     for ancestor in ("IntrinsicInterpersonalRegulation", "InterpersonalRegulation", "Episode"):
         opening = re.search(rf'<li role="treeitem" data-iri="{IERKG}{ancestor}"[^>]*>', html).group(0)
         assert 'aria-expanded="true"' in opening, ancestor
