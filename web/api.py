@@ -8,10 +8,10 @@ from ierkg.catalog.entities import Entity, Link, Relation
 from ierkg.datasets.reports import as_json
 
 from .browse import catalog, entity_path, search_index
+from .openapi import MAX_LIMIT, openapi_document
 from .validate import Refusal, validate_upload
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
-MAX_LIMIT = 100
 
 
 @blueprint.route("/search")
@@ -82,7 +82,7 @@ def validate() -> Response:
 
 @blueprint.route("/openapi.json")
 def openapi() -> Response:
-    return jsonify(_openapi_document())
+    return jsonify(openapi_document(request.host_url.rstrip("/"), url_for("sparql.sparql", _external=True)))
 
 
 def _entity_json(entity: Entity) -> dict:
@@ -145,98 +145,3 @@ _TITLES = {
     503: "unavailable",
     504: "gateway timeout",
 }
-
-
-def _openapi_document() -> dict:
-    string = {"type": "string"}
-    link = {
-        "type": "object",
-        "properties": {"iri": string, "label": string, "page": {"type": "string", "nullable": True}},
-    }
-    problem = {
-        "description": "a problem, as RFC 9457 problem details",
-        "content": {"application/problem+json": {"schema": {"type": "object"}}},
-    }
-    return {
-        "openapi": "3.0.3",
-        "info": {
-            "title": "ierkg API",
-            "version": "1",
-            "description": "Search, entities and hierarchy of the ierkg knowledge graph of interpersonal "
-            "emotion regulation, and validation of coded datasets. SPARQL is at /sparql.",
-        },
-        "servers": [{"url": request.host_url.rstrip("/")}],
-        "paths": {
-            "/api/search": {
-                "get": {
-                    "summary": "Search labels, synonyms and definitions; exact label matches rank first",
-                    "parameters": [
-                        {"name": "q", "in": "query", "required": True, "schema": string},
-                        {
-                            "name": "limit",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-                        },
-                    ],
-                    "responses": {"200": {"description": "the hits, best first"}, "400": problem},
-                }
-            },
-            "/api/entity": {
-                "get": {
-                    "summary": "One entity: definition, hierarchy, relations both ways, citations",
-                    "parameters": [{"name": "iri", "in": "query", "required": True, "schema": string}],
-                    "responses": {"200": {"description": "the entity"}, "400": problem, "404": problem},
-                }
-            },
-            "/api/hierarchy": {
-                "get": {
-                    "summary": "The children of a class (default: the top classes)",
-                    "parameters": [{"name": "root", "in": "query", "schema": string}],
-                    "responses": {
-                        "200": {
-                            "description": "the children",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {"children": {"type": "array", "items": link}},
-                                    }
-                                }
-                            },
-                        },
-                        "404": problem,
-                    },
-                }
-            },
-            "/api/validate": {
-                "post": {
-                    "summary": "Validate a coded dataset (CSV, TSV, XLSX, Turtle, N-Triples or JSON-LD)",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "multipart/form-data": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "file": {"type": "string", "format": "binary"},
-                                        "scale": {"type": "string", "example": "1-7"},
-                                    },
-                                    "required": ["file"],
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": {"description": "the report (its findings by row and column) as JSON"},
-                        "400": problem,
-                        "413": problem,
-                        "415": problem,
-                    },
-                }
-            },
-        },
-        "externalDocs": {
-            "url": url_for("sparql.sparql", _external=True),
-            "description": "the SPARQL endpoint",
-        },
-    }
