@@ -292,7 +292,10 @@ def test_a_column_map_without_columns(tmp_path: Path):
 def test_a_column_map_with_a_scale_that_is_not_numeric(tmp_path: Path):
     column = {"name": "affect_before", "datatype": {"minimum": "low", "maximum": 7}}
     path = write(tmp_path / "map.json", json.dumps({"tableSchema": {"columns": [column]}}))
-    with pytest.raises(DatasetError, match=r"tableSchema\.columns\[1\]: a scale needs \"minimum\" and \"maximum\" that are finite"):
+    with pytest.raises(
+        DatasetError,
+        match=r"tableSchema\.columns\[1\]: a scale needs \"minimum\" and \"maximum\" that are finite",
+    ):
         load_column_map(path)
 
 
