@@ -16,7 +16,7 @@ import pyoxigraph
 
 from ..stores.base import QueryRejected, Store, StoreError
 from ..stores.config import StoreConfig
-from ..stores.embedded import EmbeddedStore
+from ..stores.embedded import EmbeddedStore, check_syntax
 from ..stores.publish import RELEASE_GRAPH
 from .guard import Refused
 from .results import write_boolean, write_graph, write_solutions
@@ -78,6 +78,8 @@ def open_store(spec: StoreSpec) -> Store:
 def answer(store: Store, job: Job) -> Answer:
     """Run a job; a query the store rejects or a result over the cap is a 4xx Answer."""
     try:
+        if not isinstance(store, EmbeddedStore):
+            check_syntax(job.query)  # a server's own message would differ from server to server
         result = store.query(job.query, job.default_graphs, job.named_graphs, form=job.form)
         if job.form == "ASK":
             body = write_boolean(bool(result), job.media_type)

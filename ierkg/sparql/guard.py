@@ -1,29 +1,28 @@
 """Check a SPARQL request before any store sees it, and say plainly why one is refused.
 
-A query is parsed (rdflib's SPARQL 1.1 parser) and its parse tree inspected, never string
-matched: a ``SERVICE`` would make the store fetch a URL, ``FROM`` could name a graph on the web
-or a private one, and any update would change a read-only service. Size and nesting are capped
-before parsing, because the parser recurses once per nesting level and Oxigraph can overflow
-its stack on deep nesting. Parses are cached, since tools send the same queries again and again.
+The query is read token by token (``lexer``), in one linear pass that no query can make slow
+or deep: a ``SERVICE`` would make the store fetch a URL, ``FROM`` could name a graph on the web
+or a private one, and any update would change a read-only service. The grammar itself is
+checked by the engine, in a worker process that the timeout stops. Size and nesting are capped
+first, because Oxigraph's parser recurses once per nesting level and can overflow its stack.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
 
-from pyparsing import ParseException
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
-
-# rdflib's parser (pyparsing) keeps state while it parses: two threads parsing at once corrupt
-# each other's parse, so parses take turns (a cached parse needs no turn).
-_PARSER = threading.Lock()
+from .lexer import Token, readings, tokens, unescape_codepoints
 
 DEFAULT_MAX_QUERY_BYTES = 100_000
-DEFAULT_MAX_NESTING = 20  # rdflib's parser runs out of stack a little past 30 parentheses
+DEFAULT_MAX_NESTING = 20  # far below the depth at which Oxigraph's parser runs out of stack
+
+_QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_UPDATE_WORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+)
 
 
 class Refused(Exception):
@@ -80,88 +79,98 @@ def refuse_update(text: str) -> None:
 
 @lru_cache(maxsize=512)
 def _parsed(text: str) -> CheckedQuery:
-    try:
-        with _PARSER:
-            tree = parseQuery(text)
-    except ParseException as exc:
-        if _is_update(text):
-            raise Refused(*_update_refusal(text)) from None
-        raise Refused(400, f"the query is not valid SPARQL 1.1: {_parse_message(exc)}") from None
-    except RecursionError:
-        raise Refused(400, "the query nests too deeply to be read") from None
-    query = tree[1]
-    if _contains(query, "ServiceGraphPattern"):
-        raise Refused(400, "SERVICE is not allowed: this service never sends requests to other servers")
-    datasets = query.get("datasetClause") or []
-    return CheckedQuery(
-        text,
-        query.name.removesuffix("Query").upper(),
-        tuple(str(d["default"]) for d in datasets if "default" in d),
-        tuple(str(d["named"]) for d in datasets if "named" in d),
-    )
+    unescaped = unescape_codepoints(text)
+    every_reading = readings(unescaped)
+    found = every_reading[0]
+    position, prefixes, base = _prologue(found)
+    if position == len(found):
+        raise Refused(400, "the query is not valid SPARQL 1.1: it has no SELECT, ASK, CONSTRUCT or DESCRIBE")
+    first = found[position]
+    if first.kind == "keyword" and first.text in _UPDATE_WORDS:
+        raise Refused(*_update_refusal(text))
+    if first.kind != "keyword" or first.text not in _QUERY_FORMS:
+        raise Refused(
+            400,
+            f"the query is not valid SPARQL 1.1: line {first.line}, column {first.column}: a query "
+            f"begins with SELECT, ASK, CONSTRUCT or DESCRIBE (after any BASE and PREFIX), not "
+            f"'{first.text}'",
+        )
+    default: list[str] = []
+    named: list[str] = []
+    for reading in every_reading:  # whichever way the engine reads the text, it is refused
+        if any(token.kind == "keyword" and token.text == "SERVICE" for token in reading):
+            raise Refused(400, "SERVICE is not allowed: this service never sends requests to other servers")
+        graphs, named_graphs = _dataset_clauses(reading, prefixes, base)
+        default += [g for g in graphs if g not in default]
+        named += [g for g in named_graphs if g not in named]
+    return CheckedQuery(text, first.text, tuple(default), tuple(named))
 
 
-def _is_update(text: str) -> bool:
-    try:
-        with _PARSER:
-            parseUpdate(text)
-    except (ParseException, RecursionError):
-        return False
-    return True
+def _prologue(found: list[Token]) -> tuple[int, dict[str, str], str | None]:
+    """Where the prologue's BASE and PREFIX declarations end, and what they declare."""
+    position, prefixes, base = 0, {}, None
+    while position < len(found) and found[position].kind == "keyword":
+        word = found[position].text
+        if word == "BASE" and _kinds(found, position + 1, "iri"):
+            base = _resolve(found[position + 1].text, base)
+            position += 2
+        elif word == "PREFIX" and _kinds(found, position + 1, "name", "iri"):
+            prefixes[found[position + 1].text.rstrip(":")] = _resolve(found[position + 2].text, base)
+            position += 3
+        else:
+            break
+    return position, prefixes, base
+
+
+def _dataset_clauses(
+    found: list[Token], prefixes: dict[str, str], base: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The graphs of the query's FROM and FROM NAMED clauses, as absolute IRIs."""
+    default: list[str] = []
+    named: list[str] = []
+    for index, token in enumerate(found):
+        if token.kind != "keyword" or token.text != "FROM":
+            continue
+        into, target = default, index + 1
+        if _kinds(found, target, "keyword") and found[target].text == "NAMED":
+            into, target = named, target + 1
+        if target >= len(found):
+            continue  # the engine reports the incomplete clause
+        graph = found[target]
+        if graph.kind == "iri":
+            into.append(_resolve(graph.text, base))
+        elif graph.kind == "name":
+            prefix, _, local = graph.text.partition(":")
+            into.append(prefixes[prefix] + local if prefix in prefixes else graph.text)
+    return tuple(default), tuple(named)
+
+
+def _kinds(found: list[Token], start: int, *kinds: str) -> bool:
+    window = found[start : start + len(kinds)]
+    return len(window) == len(kinds) and all(t.kind == k for t, k in zip(window, kinds, strict=True))
+
+
+def _resolve(iri: str, base: str | None) -> str:
+    return iri if base is None or urlsplit(iri).scheme else urljoin(base, iri)
 
 
 def _update_refusal(text: str) -> tuple[int, str]:
-    try:
-        with _PARSER:
-            tree = parseUpdate(text)
-    except (ParseException, RecursionError):
-        tree = None
-    if tree is not None and _contains(tree, "Load"):
+    words = {t.text for t in tokens(unescape_codepoints(text)) if t.kind == "keyword"}
+    if "LOAD" in words:
         return 400, "LOAD is not allowed: this service never fetches from the web, and it is read-only"
     return 403, "this SPARQL endpoint is read-only: updates (INSERT, DELETE, LOAD, CLEAR ...) are refused"
-
-
-def _contains(node, name: str) -> bool:
-    if isinstance(node, CompValue):
-        return node.name == name or any(_contains(value, name) for value in node.values())
-    if isinstance(node, (list, tuple)):
-        return any(_contains(value, name) for value in node)
-    return False
-
-
-def _parse_message(exc: ParseException) -> str:
-    return f"line {exc.lineno}, column {exc.col}: {exc.msg}; near '{exc.line.strip()[:80]}'"
 
 
 @lru_cache(maxsize=512)
 def nesting_depth(text: str) -> int:
     """The deepest nesting of ``{`` and ``(``, outside strings, IRIs and comments."""
     depth = deepest = 0
-    index, length = 0, len(text)
-    while index < length:
-        char = text[index]
-        if char == "#":
-            newline = text.find("\n", index)
-            index = length if newline < 0 else newline
-        elif char in "\"'":
-            long_quote = text.startswith(char * 3, index)
-            closing = char * 3 if long_quote else char
-            index += len(closing)
-            while index < length and not text.startswith(closing, index):
-                index += 2 if text[index] == "\\" else 1
-            index += len(closing) - 1
-        elif char == "<" and _iri_at(text, index):
-            index = text.index(">", index)
-        elif char in "{(":
+    for token in tokens(text):
+        if token.kind != "punct":
+            continue
+        if token.text in "{(":
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "})":
+        else:
             depth -= 1
-        index += 1
     return deepest
-
-
-def _iri_at(text: str, index: int) -> bool:
-    """Whether the '<' at index opens an IRI (and not a less-than comparison)."""
-    end = text.find(">", index)
-    return end > index and not any(c in text[index + 1 : end] for c in ' \t\n"{}|^`\\<')

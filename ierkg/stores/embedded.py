@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,31 @@ _FORMATS = {
     ".rdf": pyoxigraph.RdfFormat.RDF_XML,
     ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
 }
+
+
+_ERROR_AT = re.compile(r"^error at (\d+):(\d+): ")
+
+
+def syntax_message(text: str, error: SyntaxError) -> str:
+    """Oxigraph's parse error as a person reads it: line, column, what was expected, and the line."""
+    said = str(error)
+    match = _ERROR_AT.match(said)
+    if match is None:
+        return said
+    line, column = int(match.group(1)), int(match.group(2))
+    lines = text.splitlines() or [""]
+    near = lines[line - 1].strip()[:80] if line <= len(lines) else ""
+    return f"line {line}, column {column}: {said[match.end() :]}; near '{near}'"
+
+
+def check_syntax(text: str) -> None:
+    """QueryRejected unless ``text`` is a SPARQL 1.1 query; the query is not run on any data."""
+    try:
+        _EMPTY.query(text)
+    except SyntaxError as exc:
+        raise QueryRejected(f"the query is not valid SPARQL 1.1: {syntax_message(text, exc)}") from None
+    except (OSError, ValueError):
+        pass  # evaluation on no data; the store that runs it reports such errors
 
 
 class EmbeddedStore(Store):
@@ -59,7 +85,7 @@ class EmbeddedStore(Store):
         try:
             return self._store.query(text, **options)
         except SyntaxError as exc:
-            raise QueryRejected(f"the query is not valid SPARQL 1.1: {exc}") from None
+            raise QueryRejected(f"the query is not valid SPARQL 1.1: {syntax_message(text, exc)}") from None
         except (OSError, ValueError) as exc:  # Oxigraph's evaluation errors
             raise QueryRejected(f"the query could not be evaluated: {exc}") from None
 
@@ -67,7 +93,7 @@ class EmbeddedStore(Store):
         try:
             self._store.update(text)
         except SyntaxError as exc:
-            raise QueryRejected(f"the update is not valid SPARQL 1.1: {exc}") from None
+            raise QueryRejected(f"the update is not valid SPARQL 1.1: {syntax_message(text, exc)}") from None
 
     def add_ntriples(self, graph: str, data: bytes) -> None:
         self._store.load(
@@ -109,3 +135,6 @@ class EmbeddedStore(Store):
 
     def __len__(self) -> int:
         return len(self._store)
+
+
+_EMPTY = pyoxigraph.Store()  # parses queries bound for a server, so errors read the same
