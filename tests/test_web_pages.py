@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from pathlib import Path
 
 import pyoxigraph
@@ -294,9 +295,29 @@ def test_downloads_serve_the_release_with_its_version(server: str):
         reply = send(server, "GET", f"/downloads/{name}")
         assert reply.status == 200 and reply.media_type == info["media_type"]
         assert hashlib.sha256(reply.body).hexdigest() == info["sha256"]
+        stem, suffix = name.split(".", 1)
+        saved_as = f"{stem}-{manifest['version']}.{suffix}"
+        assert reply.headers["Content-Disposition"] == f"attachment; filename={saved_as}"
     store = pyoxigraph.Store()
     store.load(send(server, "GET", "/downloads/ierkg.nt").body, format=pyoxigraph.RdfFormat.N_TRIPLES)
     assert len(store) == manifest["triples"]
+
+
+def test_the_ontology_iri_and_its_version_iri_resolve_with_content_negotiation(server: str):
+    manifest = json.loads((release_dir() / "manifest.json").read_text(encoding="utf-8"))
+    for path in ("/ierkg/ontology", f"/ierkg/ontology/{manifest['version']}"):
+        html = page(server, path)
+        assert html.status == 200 and html.media_type == "text/html"
+        assert manifest["version_iri"] in html.text and "/downloads/ierkg.ttl" in html.text
+        for accept, name in (("text/turtle", "ierkg.ttl"), ("application/rdf+xml", "ierkg.owl")):
+            reply = page(server, path, accept=accept)
+            assert (reply.status, reply.media_type) == (200, accept)
+            assert hashlib.sha256(reply.body).hexdigest() == manifest["files"][name]["sha256"]
+            assert "Accept" in reply.headers["Vary"]
+        reply = page(server, path + "?format=ntriples")
+        assert hashlib.sha256(reply.body).hexdigest() == manifest["files"]["ierkg.nt"]["sha256"]
+    old = page(server, "/ierkg/ontology/0.0.1")
+    assert old.status == 404 and f"this server serves ierkg {manifest['version']}, not 0.0.1" in old.text
 
 
 # --- the validation page ---------------------------------------------------------------------------
@@ -359,6 +380,31 @@ def test_an_unusable_upload_says_why(server: str, uploads: Path):
     problem = upload(server, "/api/validate", "ragged.csv", ragged)
     assert problem.status == 400 and problem.media_type == "application/problem+json"
     assert not leftovers(uploads)
+
+
+def test_large_uploads_validate_a_few_at_a_time_and_pages_stay_quick(tmp_path: Path):
+    from ierkg.datasets.synthetic import write_csv
+
+    big = write_csv(tmp_path / "big.csv", 15_000, seed=11, slip_rate=0.0).read_bytes()
+    env = {"IERKG_CONCURRENT_VALIDATIONS": "1", "IERKG_MAX_UPLOAD_BYTES": str(len(big) + 1)}
+    with running_server(env=env) as base:
+        first: list[Reply] = []
+        worker = threading.Thread(target=lambda: first.append(upload(base, "/validate", "big.csv", big)))
+        worker.start()
+        refused = []
+        while worker.is_alive() and not refused:
+            reply = upload(base, "/api/validate", "sample.csv", SAMPLE.read_bytes(), {"scale": "1-7"})
+            if reply.status == 503:
+                refused.append(reply)
+                # The slot is taken, yet pages are answered meanwhile.
+                assert page(base, "/ierkg/Venting").status == 200
+        worker.join()
+        assert refused, "the second upload was never refused while the first was validated"
+        assert refused[0].media_type == "application/problem+json"
+        assert "validating 1 other dataset at the moment" in json.loads(refused[0].body)["detail"]
+        assert first[0].status == 200 and "15000 rows read" in text_of(first[0].text).replace(",", "")
+        after = upload(base, "/api/validate", "sample.csv", SAMPLE.read_bytes(), {"scale": "1-7"})
+        assert after.status == 200, "the slot must be free again once the first report is made"
 
 
 # --- no page reaches outside ----------------------------------------------------------------------

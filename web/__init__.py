@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import threading
 
 from flask import Flask, Response
 
@@ -21,6 +22,7 @@ from ierkg.sparql.engine import StoreSpec
 from ierkg.sparql.service import Endpoint, Limits
 
 from .config import Settings
+from .validate import FORM_OVERHEAD
 
 # No page loads anything from another server: every asset is vendored under static/.
 CONTENT_SECURITY_POLICY = (
@@ -33,8 +35,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_environment()
     app = Flask(__name__)
     app.config["IERKG"] = settings
-    # Werkzeug refuses bodies above this before reading them; uploads are the largest.
-    app.config["MAX_CONTENT_LENGTH"] = max(settings.max_upload_bytes, 3 * settings.max_query_bytes + 10_000)
+    # Werkzeug refuses bodies above this before reading them; uploads (a file and its form) are
+    # the largest.
+    app.config["MAX_CONTENT_LENGTH"] = max(
+        settings.max_upload_bytes + FORM_OVERHEAD, 3 * settings.max_query_bytes + 10_000
+    )
     endpoint = Endpoint(
         StoreSpec(settings.release, settings.datasets, settings.store),
         Limits(settings.query_timeout, settings.max_query_bytes, settings.max_nesting, settings.max_results),
@@ -53,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["ierkg.engine"] = CompiledEngine(release=settings.release)
     app.extensions["ierkg.placer"] = Placer()
+    app.extensions["ierkg.validation_slots"] = threading.BoundedSemaphore(settings.concurrent_validations)
 
     from . import api, browse, datasets, sparql, validate
 

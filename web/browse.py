@@ -11,6 +11,7 @@ have, and docs/web.md says so.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
+from werkzeug.exceptions import NotFound
 
 from ierkg.catalog.entities import SECTIONS, Catalog
 from ierkg.catalog.neighbourhood import HEIGHT, WIDTH, neighbourhood
@@ -128,16 +129,39 @@ def downloads() -> str:
 def download(name: str) -> Response:
     media_type = next(f.media_type for f in RDF_DOWNLOADS if f.file == name)
     path = current_app.config["IERKG"].release / name
-    return send_file(path, mimetype=media_type, as_attachment=True, download_name=name)
+    stem, suffix = name.split(".", 1)
+    version = current_app.extensions["ierkg.manifest"]["version"]
+    # Saved files carry their version, so two releases side by side can be told apart.
+    saved_as = f"{stem}-{version}.{suffix}"
+    return send_file(path, mimetype=media_type, as_attachment=True, download_name=saved_as)
+
+
+@blueprint.route("/ierkg/ontology")
+@blueprint.route("/ierkg/ontology/<version>")
+def ontology(version: str | None = None) -> Response | str:
+    """The ontology IRI and its version IRI resolve here: the whole release, negotiated."""
+    manifest = current_app.extensions["ierkg.manifest"]
+    if version is not None and version != manifest["version"]:
+        abort(404, f"this server serves ierkg {manifest['version']}, not {version}")
+    media_type = choose_representation(request)
+    if media_type == "text/html":
+        response = Response(render_template("downloads.html", manifest=manifest, files=RDF_DOWNLOADS))
+    else:
+        name = next(f.file for f in RDF_DOWNLOADS if f.media_type == media_type)
+        response = send_file(current_app.config["IERKG"].release / name, mimetype=content_type(media_type))
+    response.vary.add("Accept")
+    return response
 
 
 @blueprint.app_errorhandler(404)
-def not_found(_error) -> tuple[str, int]:
+def not_found(error) -> tuple[str, int]:
     if request.path.startswith(("/api/", "/sparql")):
         return "not found\n", 404
     query = request.path.rstrip("/").rsplit("/", 1)[-1]
     hits = search_index().search(query, limit=5) if query else []
-    return render_template("not_found.html", hits=hits, path=request.path), 404
+    # Werkzeug's stock description is for developers; only a reason given with abort() is shown.
+    reason = error.description if error.description != NotFound.description else None
+    return render_template("not_found.html", hits=hits, path=request.path, reason=reason), 404
 
 
 def _sections() -> list[tuple[str, str, int]]:

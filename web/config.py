@@ -24,6 +24,8 @@ class Settings:
     max_nesting: int = DEFAULT_MAX_NESTING
     max_results: int = 100_000  # rows (or triples) one answer may hold
     max_upload_bytes: int = 50_000_000  # a coded dataset sent to /validate
+    # Uploads validated at once; the other HTTP threads stay free for pages and queries.
+    concurrent_validations: int = 2
     answer_cache_bytes: int = 64 * 2**20  # answers kept for identical queries; 0 turns it off
     # Coded datasets loaded as named graphs: (graph IRI, file). Private unless listed in
     # public_datasets, so /sparql never shows participants' data by accident.
@@ -47,6 +49,9 @@ class Settings:
             max_nesting=int(env.get("IERKG_MAX_NESTING", defaults.max_nesting)),
             max_results=int(env.get("IERKG_MAX_RESULTS", defaults.max_results)),
             max_upload_bytes=int(env.get("IERKG_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
+            concurrent_validations=int(
+                env.get("IERKG_CONCURRENT_VALIDATIONS", defaults.concurrent_validations)
+            ),
             answer_cache_bytes=int(env.get("IERKG_ANSWER_CACHE_BYTES", defaults.answer_cache_bytes)),
             datasets=_datasets(env.get("IERKG_DATASETS", "")),
             public_datasets=tuple(env.get("IERKG_PUBLIC_DATASETS", "").split()),

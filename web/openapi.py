@@ -152,6 +152,7 @@ def openapi_document(server: str, sparql: str) -> dict:
                         "400": _PROBLEM,
                         "413": _PROBLEM,
                         "415": _PROBLEM,
+                        "503": _PROBLEM,
                     },
                 }
             },

@@ -37,7 +37,8 @@ ACCEPTED = sorted(TABULAR_SUFFIXES | set(RDF_SUFFIXES))
 DOWNLOADS = {"csv": ("text/csv", as_csv), "json": ("application/json", None), "ttl": ("text/turtle", turtle)}
 KEEP_SECONDS = 600
 KEEP_REPORTS = 32
-_FORM_OVERHEAD = 64 * 1024
+SLOT_WAIT_SECONDS = 2.0  # how long an upload waits for a validation slot before a 503
+FORM_OVERHEAD = 64 * 1024  # a form's own fields and boundaries, beside its file
 
 
 class Refusal(Exception):
@@ -123,7 +124,7 @@ def saved_upload() -> Iterator[tuple[Path, str]]:
     limit = current_app.config["IERKG"].max_upload_bytes
     too_large = Refusal(413, f"the file is larger than {limit:,} bytes, the most this service accepts")
     # The form's own fields and boundaries take a little room beside the file.
-    if request.content_length is not None and request.content_length > limit + _FORM_OVERHEAD:
+    if request.content_length is not None and request.content_length > limit + FORM_OVERHEAD:
         raise too_large
     try:
         upload = request.files.get("file")
@@ -166,7 +167,26 @@ def named_as_sent(report: Report, name: str) -> Report:
 
 
 def validate_upload() -> tuple[Report, dict[str, int]]:
-    """Validate the request's uploaded file; Refusal (4xx) with a message a person can act on."""
+    """Validate the request's uploaded file; Refusal (4xx) with a message a person can act on.
+
+    At most ``concurrent_validations`` run at once (503 beyond), so that large uploads cannot
+    take every HTTP thread from the pages and /sparql.
+    """
+    slots: threading.BoundedSemaphore = current_app.extensions["ierkg.validation_slots"]
+    if not slots.acquire(timeout=SLOT_WAIT_SECONDS):
+        busy = current_app.config["IERKG"].concurrent_validations
+        raise Refusal(
+            503,
+            f"this service is validating {busy} other dataset{'s' if busy != 1 else ''} at the moment; "
+            "try again in a minute, or run 'ierkg validate' on your own machine",
+        )
+    try:
+        return _validate_saved_upload()
+    finally:
+        slots.release()
+
+
+def _validate_saved_upload() -> tuple[Report, dict[str, int]]:
     with saved_upload() as (path, name):
         engine = current_app.extensions["ierkg.engine"]
         placer: Placer = current_app.extensions["ierkg.placer"]
