@@ -174,6 +174,13 @@ def test_the_hierarchy_is_an_aria_tree(server: str):
     # Episode's subclasses sit inside its group.
     episode = html.index('data-iri="https://w3id.org/ierkg/Episode"')
     assert html.index('data-iri="https://w3id.org/ierkg/LiveInteractionEpisode"', episode) > episode
+    # Without JavaScript every link is a tab stop and no branch is hidden: tree.js takes the
+    # links out of the tab order and hides closed branches only once it runs.
+    tree = html[html.index('role="tree"') :]
+    assert 'tabindex="-1"' not in tree
+    css = send(server, "GET", "/static/ierkg.css").text
+    assert '.tree.enhanced [role=treeitem][aria-expanded="false"] > ul { display: none; }' in css
+    assert 'aria-expanded="false"] > ul' not in css.replace(".tree.enhanced [role=treeitem][aria-expanded", "")
 
 
 def test_the_hierarchy_opens_at_a_class_a_page_links_to(server: str):

@@ -97,17 +97,48 @@ def test_search_with_autocomplete(browser, server: str):
 
 def test_the_hierarchy_tree_works_from_the_keyboard(browser, server: str):
     browser.get(server + "/hierarchy")
-    first = browser.find_element(By.CSS_SELECTOR, "[role=tree] > [role=treeitem]")
-    first.click()  # gives it focus
-    closed = browser.find_element(By.CSS_SELECTOR, '[role=treeitem][aria-expanded="false"]')
+    # Roving tabindex: the whole tree is one tab stop, and its links are not tab stops.
+    stops = browser.find_elements(By.CSS_SELECTOR, '[role=tree] [tabindex="0"]')
+    assert len(stops) == 1 and stops[0].get_attribute("role") == "treeitem"
+    assert not browser.find_elements(By.CSS_SELECTOR, '[role=tree] a:not([tabindex="-1"])')
+
+    def visible() -> list:
+        return [i for i in browser.find_elements(By.CSS_SELECTOR, "[role=treeitem]") if i.is_displayed()]
+
+    def active():
+        return browser.switch_to.active_element
+
+    top = visible()
+    browser.execute_script("arguments[0].focus()", top[0])
+    active().send_keys(Keys.END)
+    assert active() == top[-1]
+    active().send_keys(Keys.HOME)
+    assert active() == top[0]
+    active().send_keys(Keys.ARROW_DOWN)
+    assert active() == top[1]
+    active().send_keys(Keys.ARROW_UP)
+    assert active() == top[0]
+    assert active().get_attribute("tabindex") == "0" and top[1].get_attribute("tabindex") == "-1"
+
+    closed = next(i for i in visible() if i.get_attribute("aria-expanded") == "false")
     browser.execute_script("arguments[0].focus()", closed)
-    closed.send_keys(Keys.ARROW_RIGHT)
+    hidden_child = closed.find_element(By.CSS_SELECTOR, "[role=treeitem]")
+    assert not hidden_child.is_displayed()
+    active().send_keys(Keys.ARROW_RIGHT)  # opens
+    assert closed.get_attribute("aria-expanded") == "true" and hidden_child.is_displayed()
+    active().send_keys(Keys.ARROW_RIGHT)  # moves into the branch
+    assert active() == hidden_child
+    active().send_keys(Keys.ARROW_LEFT)  # back to the parent
+    assert active() == closed
+    active().send_keys(Keys.ARROW_LEFT)  # closes
+    assert closed.get_attribute("aria-expanded") == "false" and not hidden_child.is_displayed()
+    closed.find_element(By.CSS_SELECTOR, ".toggle").click()  # the mouse opens it too
     assert closed.get_attribute("aria-expanded") == "true"
-    closed.send_keys(Keys.ARROW_LEFT)
-    assert closed.get_attribute("aria-expanded") == "false"
-    closed.send_keys(Keys.ARROW_DOWN)
-    focused = browser.switch_to.active_element
-    assert focused.get_attribute("role") == "treeitem" and focused != closed
+
+    target = closed.find_element(By.TAG_NAME, "a").get_attribute("href")
+    browser.execute_script("arguments[0].focus()", closed)
+    active().send_keys(Keys.ENTER)
+    wait(browser).until(until.url_to_be(target))
 
 
 def test_a_named_query_runs_in_yasgui(browser, server: str):

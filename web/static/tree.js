@@ -32,6 +32,12 @@
     }
   }
 
+  // One tab stop for the whole tree (roving tabindex): the items move focus, not the links.
+  tree.querySelectorAll("[role=treeitem]").forEach(function (item) {
+    item.tabIndex = -1;
+    item.querySelector("a").tabIndex = -1;
+  });
+  tree.classList.add("enhanced");
   // The item to start from: the class the page was asked to show, else the first.
   var first = tree.querySelector("[role=treeitem][aria-selected=true]") || tree.querySelector("[role=treeitem]");
   if (first) {
