@@ -152,14 +152,40 @@ def test_an_entity_in_each_rdf_format(
 
 
 def test_an_entity_representation_nobody_offers_gets_406(server: str):
-    assert page(server, "/ierkg/Venting", accept="image/png").status == 406
-    assert page(server, "/ierkg/Venting?format=pdf").status == 406
+    for reply in (
+        page(server, "/ierkg/Venting", accept="image/png"),
+        page(server, "/ierkg/Venting?format=pdf"),
+    ):
+        assert reply.status == 406 and reply.media_type == "text/plain"
+    assert "text/turtle" in page(server, "/ierkg/Venting", accept="image/png").text
+    assert "choose html, turtle" in page(server, "/ierkg/Venting?format=pdf").text
 
 
 def test_an_unknown_entity_gets_404_with_suggestions(server: str):
     reply = page(server, "/ierkg/Ventng")
-    assert reply.status == 404
+    assert reply.status == 404 and reply.media_type == "text/html"
     assert "Nothing at /ierkg/Ventng" in text_of(reply.text)
+    # An RDF tool gets a short plain answer, not a page meant for people.
+    tool = page(server, "/ierkg/Ventng", accept="text/turtle")
+    assert (tool.status, tool.media_type) == (404, "text/plain")
+    assert tool.text == "nothing is at /ierkg/Ventng\n"
+
+
+def test_browser_tools_elsewhere_may_send_a_token_to_the_datasets_api(server: str):
+    preflight = send(
+        server,
+        "OPTIONS",
+        "/api/datasets",
+        headers={
+            "Origin": "https://tools.example.org",
+            "Access-Control-Request-Method": "DELETE",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert preflight.status in (200, 204)
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "DELETE" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
 
 
 # --- hierarchy, A-Z, sections, citations ---------------------------------------------------------
@@ -180,7 +206,9 @@ def test_the_hierarchy_is_an_aria_tree(server: str):
     assert 'tabindex="-1"' not in tree
     css = send(server, "GET", "/static/ierkg.css").text
     assert '.tree.enhanced [role=treeitem][aria-expanded="false"] > ul { display: none; }' in css
-    assert 'aria-expanded="false"] > ul' not in css.replace(".tree.enhanced [role=treeitem][aria-expanded", "")
+    assert 'aria-expanded="false"] > ul' not in css.replace(
+        ".tree.enhanced [role=treeitem][aria-expanded", ""
+    )
 
 
 def test_the_hierarchy_opens_at_a_class_a_page_links_to(server: str):

@@ -74,8 +74,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _common_headers(response: Response) -> Response:
     # Any origin may query: the data are public and nothing is done with credentials.
     response.headers.setdefault("Access-Control-Allow-Origin", "*")
-    response.headers.setdefault("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-    response.headers.setdefault("Access-Control-Allow-Headers", "Accept, Content-Type")
+    response.headers.setdefault("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+    # A bearer token is sent by the client on purpose, never by the browser on its own, so a
+    # page elsewhere may send one to /api/datasets; there are no cookies to misuse.
+    response.headers.setdefault("Access-Control-Allow-Headers", "Accept, Content-Type, Authorization")
     response.headers.setdefault("Access-Control-Max-Age", "86400")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -155,13 +155,30 @@ def ontology(version: str | None = None) -> Response | str:
 
 @blueprint.app_errorhandler(404)
 def not_found(error) -> tuple[str, int]:
-    if request.path.startswith(("/api/", "/sparql")):
-        return "not found\n", 404
+    if request.path.startswith(("/api/", "/sparql")) or not _wants_html():
+        reason = error.description if error.description != NotFound.description else None
+        return (
+            f"{reason or 'nothing is at ' + request.path}\n",
+            404,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
     query = request.path.rstrip("/").rsplit("/", 1)[-1]
     hits = search_index().search(query, limit=5) if query else []
     # Werkzeug's stock description is for developers; only a reason given with abort() is shown.
     reason = error.description if error.description != NotFound.description else None
     return render_template("not_found.html", hits=hits, path=request.path, reason=reason), 404
+
+
+@blueprint.app_errorhandler(406)
+def not_acceptable(error) -> tuple[str, int, dict]:
+    # The client asked for a type it cannot get: say, in plain text, which ones it can.
+    return f"{error.description}\n", 406, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _wants_html() -> bool:
+    """A browser (or a client that says nothing) gets the HTML page; an RDF tool, plain text."""
+    accept = request.accept_mimetypes
+    return not accept or accept.quality("text/html") > 0 or request.args.get("format") == "html"
 
 
 def _sections() -> list[tuple[str, str, int]]:

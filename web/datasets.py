@@ -28,6 +28,8 @@ blueprint = Blueprint("datasets", __name__, url_prefix="/api/datasets")
 
 @blueprint.before_request
 def require_token() -> Response | None:
+    if request.method == "OPTIONS":
+        return None  # a CORS preflight carries no token, by the Fetch standard
     expected = current_app.config["IERKG"].write_token
     if not expected:
         return problem(
