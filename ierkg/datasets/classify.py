@@ -168,15 +168,23 @@ def classify_table(
     episodes = EpisodeWriter(columns, vocabulary or load_vocabulary(), declarations, read)
     placer = placer or Placer()
     summary = ClassifySummary()
+    # Coded rows repeat few combinations of codes, so each combination is described once.
+    placements: dict[tuple, tuple[str, list[str]]] = {}  # inputs -> chart group, derived cells
+    groups = summary.groups
     with collector_paused():
         for chunk in _chunks(table.rows, chunk_size):
-            described = episodes.chunk(chunk)
-            for row, episode in zip(chunk, described.episodes, strict=True):
-                placement = placer.place_described(described.subjects[episode])
-                summary.groups[placement.chart_group] += 1
-                writer.writerow(
-                    [row.cells.get(h, "") for h in kept] + [placement.values[c] for c in DERIVED_COLUMNS]
-                )
+            for row in chunk:
+                cells = row.cells
+                inputs = episodes.inputs_of(cells)
+                placed = placements.get(inputs)
+                if placed is None:
+                    described = episodes.chunk([row])
+                    placement = placer.place_described(described.subjects[described.episodes[0]])
+                    placed = (placement.chart_group, [placement.values[c] for c in DERIVED_COLUMNS])
+                    if len(placements) < _MEMO_LIMIT:
+                        placements[inputs] = placed
+                groups[placed[0]] += 1
+                writer.writerow([cells.get(h, "") for h in kept] + placed[1])
             summary.rows += len(chunk)
             on_rows(summary.rows)
     return summary
@@ -204,6 +212,9 @@ def classify_rdf(path: Path, out: TextIO, placer: Placer | None = None) -> Class
 
 def _lexical_form(term: str) -> str:
     return term[1 : term.rindex('"')] if term.startswith('"') else term.strip("<>")
+
+
+_MEMO_LIMIT = 100_000  # distinct combinations remembered; free text in a coded column stays bounded
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterable[list[Row]]:

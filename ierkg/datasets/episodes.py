@@ -150,6 +150,28 @@ class EpisodeWriter:
         self._derived(cells, props)
         return props
 
+    def inputs_of(self, cells: dict[str, str]) -> tuple:
+        """Everything a row's episode description depends on but its row number.
+
+        That is the cells of the columns written, the goal, role and scale cells, and how the
+        regulator stands to the targets (all that ``_derived`` reads of them). Rows with equal
+        inputs get equal descriptions, so a caller may describe one and reuse it.
+        """
+        regulator = cells.get(self.header["regulator_id"] or "", "")
+        targets = _split(cells.get(self.header["target_ids"] or "", ""))
+        relation = (
+            bool(regulator),
+            bool(targets),
+            targets == [regulator],
+            regulator in targets,
+            len(set(targets)) > 1,
+        )
+        written = tuple(cells.get(header, "") for _column, header, _prop in self.plan)
+        coded = tuple(
+            cells.get(self.header[name] or "", "") for name in ("goal", "target_role", "social_scale")
+        )
+        return written + coded + relation
+
     def _node(self, subjects: Subjects, kind: str, identifier: str) -> str:
         key = (kind, identifier)
         node = self.nodes.get(key)

@@ -107,9 +107,10 @@ def _open_delimited(path: Path, delimiter: str | None) -> Table:
         try:
             # Numbered as a spreadsheet shows them: one row per record, even when a quoted cell
             # spans lines, and blank lines count as (empty) rows.
-            for number, cells in enumerate(reader, start=2):
+            for number, record in enumerate(reader, start=2):
                 record_line = reader.line_num + 1  # where the next record will start
-                if not any(cell.strip() for cell in cells):
+                cells = list(map(str.strip, record))
+                if not any(cells):
                     continue  # blank lines separate nothing and hold no episode
                 if len(cells) != len(header):
                     raise DatasetError(
@@ -118,7 +119,7 @@ def _open_delimited(path: Path, delimiter: str | None) -> Table:
                         "a missing or extra delimiter shifts every later value",
                         row=number,
                     )
-                yield Row(number, {name: cell.strip() for name, cell in zip(header, cells, strict=True)})
+                yield Row(number, dict(zip(header, cells, strict=True)))
         except csv.Error as exc:
             reason = str(exc)
             if "field larger than field limit" in reason:
