@@ -12,6 +12,7 @@ Unsupported, and the engine then sends that constraint to Oxigraph instead.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph
@@ -186,6 +187,47 @@ def _normal(term: str | None) -> str | None:
         moment = datetime_or_none(parsed[0])
         return f"time {moment.isoformat()}" if moment else term
     return term
+
+
+@pytest.mark.parametrize(
+    ("query", "shared"),
+    [
+        ("SELECT $this ?k WHERE { $this ex:knows ?k . ?k ex:id ?id }", ("<urn:ex:knows>",)),
+        ("SELECT $this WHERE { ?k ^ex:knows $this ; ex:id ?id }", ("<urn:ex:knows>",)),
+        (
+            "SELECT $this WHERE { $this ex:knows ?k FILTER NOT EXISTS { $this ex:kind ?n } }",
+            ("<urn:ex:kind>", "<urn:ex:knows>"),
+        ),
+        # $this named in a FILTER, as an object, or at the end of a `*` path: never shared
+        ("SELECT $this ?o WHERE { ?o ex:knows ?k FILTER (?o != $this) }", None),
+        ("SELECT $this ?o WHERE { ?o ex:knows $this }", None),
+        ("SELECT $this ?o WHERE { $this ex:next* ?o }", None),
+    ],
+)
+def test_focus_nodes_with_equal_values_share_one_evaluation(query: str, shared):
+    """Nodes alike in what the query reads of them are answered once, with the same answers
+    as one evaluation per node; anything else that names $this turns sharing off."""
+    planned = plan(PREFIXES + query)
+    assert planned.reads == shared
+    twins = TripleIndex(
+        {
+            f"<urn:ex:{name}>": {"<urn:ex:knows>": ["<urn:ex:x>"], "<urn:ex:next>": ["<urn:ex:x>"]}
+            for name in ("p", "q", "r")
+        }
+        | {"<urn:ex:x>": {"<urn:ex:id>": ['"x"'], "<urn:ex:knows>": ["<urn:ex:p>"]}},
+        {},
+    )
+    focus = ["<urn:ex:p>", "<urn:ex:q>", "<urn:ex:r>", "<urn:ex:x>"]
+    evaluated: list[int] = []
+
+    def counting(solutions, graph):
+        evaluated.append(len(solutions))
+        return planned.step(solutions, graph)
+
+    one_by_one = {row for node in focus for row in plan(PREFIXES + query).run([node], twins)}
+    answers = replace(planned, step=counting).run(focus, twins)
+    assert one_by_one and set(answers) == one_by_one and len(answers) == len(set(answers))
+    assert evaluated == [2 if shared else 4]  # p, q and r read alike; x differs
 
 
 @pytest.mark.parametrize(
