@@ -212,6 +212,49 @@ class Silent:
             connection.close()
 
 
+class Trickle:
+    """A server that answers at once, then sends its body one byte every 0.2 s: it never stalls
+    long enough for a per-read timeout to fire."""
+
+    def __init__(self):
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(16)
+        self.port = self._socket.getsockname()[1]
+        self._running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/sparql"
+
+    def _accept(self) -> None:
+        while self._running:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                connection.recv(65536)
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                    b"Content-Length: 100000\r\n\r\n"
+                )
+                while self._running:
+                    connection.sendall(b" ")
+                    time.sleep(0.2)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._running = False
+        self._socket.close()
+
+
 class AuthProxy:
     """Forwards to a real server only requests that carry the right basic or bearer credentials.
 

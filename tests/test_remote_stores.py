@@ -32,6 +32,7 @@ from .sparql_servers import (
     AuthProxy,
     OxigraphServer,
     Silent,
+    Trickle,
     VirtuosoServer,
 )
 from .web_server import free_port, running_server
@@ -39,6 +40,7 @@ from .web_server import free_port, running_server
 REPO = Path(__file__).resolve().parents[1]
 STUDY = REPO / "examples" / "study.csv"
 SAMPLE = REPO / "examples" / "sample.csv"
+SAMPLE_RDF = REPO / "examples" / "sample.ttl"
 RELEASE_GRAPH = "https://w3id.org/ierkg/ontology"
 RELEASE_TRIPLES = json.loads((REPO / "ontology" / "release" / "manifest.json").read_text())["triples"]
 PER_CELL = """PREFIX ierkg: <https://w3id.org/ierkg/>
@@ -194,6 +196,48 @@ def test_ingest_list_query_and_delete(target: Target):
     assert graph not in target.ierkg("datasets", "list").stdout
 
 
+def test_blank_nodes_stay_whole_when_an_ingest_is_sent_in_batches(target: Target, tmp_path: Path):
+    """People written as blank nodes, in batches far smaller than the file: each request scopes
+    blank node labels afresh, so a person cut across two requests would become two nodes."""
+    assert target.ierkg("load", "-q").returncode == 0
+    graph = graph_for("blank-people", target)
+    target.ierkg("datasets", "delete", graph, "-q")
+    head, _, episodes = SAMPLE_RDF.read_text().partition("study:ep01 a")
+    episodes = "study:ep01 a" + episodes
+    text = head.replace("study:alex", "_:alex").replace("study:sam", "_:sam") + "".join(
+        episodes.replace("study:alex", "_:alex").replace("study:sam", "_:sam")
+        .replace("study:ep0", f"study:ep{copy}-").replace('"ep0', f'"ep{copy}-')
+        for copy in range(40)
+    )  # fmt: skip
+    data = tmp_path / "blank-people.ttl"
+    data.write_text(text)
+    loaded = target.ierkg("ingest", str(data), "--graph", graph, env={"IERKG_ENDPOINT_BATCH_TRIPLES": "25"})
+    assert loaded.returncode == 0, loaded.stderr
+    people = target.direct(
+        f"""PREFIX ierkg: <https://w3id.org/ierkg/> PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?name (COUNT(DISTINCT ?person) AS ?nodes) (COUNT(DISTINCT ?episode) AS ?episodes)
+        WHERE {{ GRAPH <{graph}> {{ ?episode ierkg:regulator ?person .
+                 OPTIONAL {{ ?person dcterms:identifier ?name }} }} }} GROUP BY ?name ORDER BY ?name"""
+    )
+    assert [(row.get("name"), int(row["nodes"]), int(row["episodes"])) for row in people] == [
+        ("alex", 1, 40),
+        ("sam", 1, 40),
+    ]
+    assert target.ierkg("datasets", "delete", graph, "-q").returncode == 0
+
+
+def test_a_release_is_never_loaded_over_a_dataset(target: Target):
+    assert target.ierkg("load", "-q").returncode == 0
+    graph = graph_for("not-a-release", target)
+    target.ierkg("datasets", "delete", graph, "-q")
+    assert target.ierkg("ingest", str(STUDY), "--graph", graph, "--scale", "1-7", "-q").returncode == 0
+    held = target.triples_in(graph)
+    refused = target.ierkg("load", "--graph", graph)
+    assert refused.returncode == 2 and "holds the coded dataset study.csv" in refused.stderr, refused.stderr
+    assert target.triples_in(graph) == held
+    assert target.ierkg("datasets", "delete", graph, "-q").returncode == 0
+
+
 def test_the_service_serves_a_remote_store_and_keeps_datasets_private(target: Target, tmp_path: Path):
     assert target.ierkg("load", "-q").returncode == 0
     graph = graph_for("served", target)
@@ -297,6 +341,18 @@ def test_a_server_that_is_down_is_reported_within_the_timeout():
         silent.close()
     assert result.returncode == 2 and "did not answer within 2 s" in result.stderr, result.stderr
     assert elapsed < 8  # about 2 s of waiting, plus starting Python
+
+
+def test_a_server_that_trickles_its_answer_is_cut_off_at_the_timeout():
+    trickle = Trickle()
+    try:
+        started = time.monotonic()
+        result = run_ierkg("datasets", "list", "--endpoint", trickle.url, "--endpoint-timeout", "2")
+        elapsed = time.monotonic() - started
+    finally:
+        trickle.close()
+    assert result.returncode == 2 and "did not finish its answer within 2 s" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and elapsed < 8
 
 
 def test_the_service_says_503_while_its_server_is_down_and_recovers(tmp_path: Path):

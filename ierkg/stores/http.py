@@ -122,9 +122,13 @@ def read_within(
     size = 0
     try:
         while True:
-            if time.monotonic() > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise StoreTimeout(f"{server} did not finish its answer within {timeout:g} s")
-            part = response.read(65536)
+            # read1 returns what has arrived, and no single wait outlasts the deadline, so a
+            # server trickling its answer byte by byte cannot hold a call past it.
+            _wait_at_most(response, remaining)
+            part = response.read1(65536) if hasattr(response, "read1") else response.read(65536)
             if not part:
                 return b"".join(parts)
             if size + len(part) > max_bytes:
@@ -138,6 +142,13 @@ def read_within(
         raise StoreTimeout(f"{server} did not finish its answer within {timeout:g} s") from None
     except (OSError, HTTPException) as error:
         raise StoreUnavailable(f"{server} broke off its answer: {error}") from None
+
+
+def _wait_at_most(response, seconds: float) -> None:
+    """Bound the next receive on the response's socket (urllib exposes it only privately)."""
+    connection = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if connection is not None:
+        connection.settimeout(max(seconds, 0.001))
 
 
 def status_error(server: str, action: str, response: Response) -> StoreError:

@@ -13,7 +13,6 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 from ..datasets.classify import Placer
@@ -22,6 +21,7 @@ from ..datasets.validation import Engine, Report, validate_rdf, validate_table
 from ..errors import IerkgError
 from . import registry
 from .base import Store
+from .publish import batches
 
 
 class NotLoaded(IerkgError):
@@ -148,6 +148,7 @@ def _load(store: Store, graph: str, rdf_path: Path, lease: registry.Lease) -> No
         return
     size = store.config.batch_triples
     with rdf_path.open("rb") as source:
-        while batch := list(islice(source, size)):
-            store.add_ntriples(graph, b"".join(batch))
+        # Each request scopes blank node labels afresh: triples sharing one stay in one request.
+        for batch in batches(source, size):
+            store.add_ntriples(graph, batch)
             lease.renew()

@@ -56,8 +56,10 @@ def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, bat
     """Make ``graph`` hold exactly the release; nothing is written if it does already."""
     manifest = release_manifest(release)
     version, triples = manifest["version"], int(manifest["triples"])
-    if held_release(store, graph) == (version, triples):
+    held = held_release(store, graph)
+    if held == (version, triples):
         return Published(graph, version, triples, written=False)
+    _refuse_other_content(store, graph, held)
     staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
     try:
         for part in batches(_release_lines(release), batch):
@@ -73,6 +75,23 @@ def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, bat
             f"{store.name} holds {held[1]} triples in <{graph}> after the load, not the release's {triples}"
         )
     return Published(graph, version, triples, written=True)
+
+
+def _refuse_other_content(store: Store, graph: str, held: tuple[str | None, int]) -> None:
+    """A release never goes over a coded dataset, or over triples that are not a release."""
+    from .registry import GraphTaken, entries
+
+    entry = next((e for e in entries(store) if e.graph == graph), None)
+    if entry is not None:
+        raise GraphTaken(
+            f"graph <{graph}> holds the coded dataset {entry.source or 'unnamed'} ({entry.state}); "
+            "a release cannot be loaded over it: choose another --graph"
+        )
+    if held[0] is None and held[1]:
+        raise GraphTaken(
+            f"graph <{graph}> holds {held[1]:,} triples that are not an ierkg release; a load would "
+            "replace them: choose another --graph, or drop that graph on the server first"
+        )
 
 
 def _release_lines(release: Path) -> list[bytes]:

@@ -17,6 +17,7 @@ that were cut short.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import uuid
@@ -25,7 +26,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from ..errors import IerkgError
-from .base import Store, StoreError
+from .base import Store, StoreError, StoreTimeout, StoreUnavailable
 
 REGISTRY_GRAPH = "https://w3id.org/ierkg/store#registry"
 NS = "https://w3id.org/ierkg/store#"
@@ -35,6 +36,8 @@ _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 DEFAULT_LEASE_SECONDS = 600.0
 # Graphs a dataset may never take: the release and the registry belong to ierkg.
 _RESERVED = ("https://w3id.org/ierkg/ontology", REGISTRY_GRAPH)
+
+_log = logging.getLogger(__name__)
 
 
 class GraphTaken(IerkgError):
@@ -114,8 +117,15 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
     ):
         expired = row["state"] == "staging" and (everything_staged or _moment(row.get("lease")) < now)
         if expired or row["state"] == "deleting":
-            store.drop(row["g"])
-            _forget(store, row["g"])
+            try:
+                store.drop(row["g"])
+                _forget(store, row["g"])
+            except (StoreUnavailable, StoreTimeout):
+                raise
+            except StoreError as error:
+                # A read-only account cannot clean up; the graph stays hidden until a writer does.
+                _log.warning("left <%s> for a command that may write to clean up: %s", row["g"], error)
+                continue
             removed.append(row["g"])
     return removed
 
