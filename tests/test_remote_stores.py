@@ -321,6 +321,30 @@ def test_an_ingest_killed_halfway_leaves_no_visible_graph(target: Target, tmp_pa
     assert target.triples_in(graph) == 0
 
 
+def test_an_account_that_may_only_read_starts_beside_an_orphaned_ingest(virtuoso: Target):
+    """Virtuoso's anonymous SPARQL user may not DROP: the service and the commands it may run
+    start anyway, keep the orphan hidden, and leave its removal to a command that can write."""
+    assert virtuoso.ierkg("load", "-q").returncode == 0
+    orphan = graph_for("orphan", virtuoso)
+    store = "https://w3id.org/ierkg/store#"
+    _update(
+        virtuoso,
+        f"""INSERT DATA {{ GRAPH <{orphan}> {{ <urn:x:s> <urn:x:p> "partial" }}
+        GRAPH <{store}registry> {{ <{orphan}> <{store}state> "staging" ;
+            <{store}leaseUntil> "2000-01-01T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> }} }}""",
+    )
+    reader = ["--endpoint", virtuoso.server.query_url]
+    listed = run_ierkg("datasets", "list", "--json", *reader)
+    assert listed.returncode == 0, listed.stderr
+    assert orphan not in listed.stdout and virtuoso.triples_in(orphan) == 1
+    with running_server(*reader) as base:
+        status, rows = served_solutions(base, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert status == 200 and {"g": orphan} not in rows
+    cleaned = virtuoso.ierkg("datasets", "list", "--all", "--json")
+    assert cleaned.returncode == 0 and orphan not in cleaned.stdout
+    assert virtuoso.triples_in(orphan) == 0
+
+
 # --- faults: a server down, silent, slow; credentials ------------------------------------------
 
 
@@ -368,6 +392,11 @@ def test_the_service_says_503_while_its_server_is_down_and_recovers(tmp_path: Pa
             assert time.monotonic() - started < 5
             with urllib.request.urlopen(base + "/ierkg/Venting", timeout=30) as page:
                 assert page.status == 200  # pages are drawn from the release read at start
+            # Its RDF comes from the store, so a tool asking for it learns the store is down.
+            turtle = urllib.request.Request(base + "/ierkg/Venting", headers={"Accept": "text/turtle"})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(turtle, timeout=30)
+            assert refused.value.code == 503 and b"cannot be reached" in refused.value.read()
             server.start()
             assert served_solutions(base, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")[0] == 200
     finally:

@@ -299,6 +299,12 @@ def test_a_malformed_query_gets_400_with_the_parsers_message(server: str):
     assert "not valid SPARQL 1.1" in reply.text and "line 1" in reply.text
 
 
+def test_a_function_the_engine_lacks_gets_400_and_the_next_query_is_answered(server: str):
+    reply = post_query(server, 'SELECT (<urn:lab:score>("x") AS ?x) WHERE {}')
+    assert reply.status == 400 and "<urn:lab:score> is not supported" in reply.text
+    assert count(get(server, {"query": COUNT})) > 4000
+
+
 def test_an_unsupported_request_media_type_gets_415(server: str):
     for content_type in ("text/plain", "application/json", "multipart/form-data; boundary=x"):
         reply = send(server, "POST", "/sparql", LABELS.encode(), {"Content-Type": content_type})

@@ -17,6 +17,7 @@ from ierkg.catalog.entities import SECTIONS, Catalog
 from ierkg.catalog.neighbourhood import HEIGHT, WIDTH, neighbourhood
 from ierkg.catalog.search import SearchIndex
 from ierkg.namespaces import IERKG
+from ierkg.stores.base import StoreError
 
 from .negotiation import RDF_DOWNLOADS, choose_representation, content_type
 
@@ -54,7 +55,10 @@ def entity(name: str) -> Response | str:
         abort(404)
     media_type = choose_representation(request)
     if media_type != "text/html":
-        body = current_app.extensions["ierkg.endpoint"].describe(iri, media_type)
+        try:
+            body = current_app.extensions["ierkg.endpoint"].describe(iri, media_type)
+        except StoreError as error:  # the store behind the service is down or slow
+            return Response(f"{error}\n", error.status, content_type="text/plain; charset=utf-8")
         response = Response(body, content_type=content_type(media_type))
     else:
         found = catalog().entity(iri)

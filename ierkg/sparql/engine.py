@@ -96,4 +96,8 @@ def answer(store: Store, job: Job) -> Answer:
         return Answer(error.status, str(error).encode())
     except (OSError, ValueError, SyntaxError) as exc:  # Oxigraph's errors while results stream
         return Answer(400, f"the query could not be evaluated: {exc}".encode())
+    except RecursionError:
+        raise  # the pool answers a query that nests too deeply
+    except RuntimeError as exc:  # something Oxigraph does not support, met while streaming
+        return Answer(400, f"the query could not be evaluated: {exc}".encode())
     return Answer(200, body, job.media_type)

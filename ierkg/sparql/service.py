@@ -141,8 +141,11 @@ class Endpoint:
         )
         job = Job(query, "DESCRIBE", media_type, (RELEASE_GRAPH,), (RELEASE_GRAPH,), _NO_CAP)
         answer = self.pool.run(job)
-        if answer.status != 200:
-            raise RuntimeError(f"{iri} could not be described: {answer.body[:200]!r}")
+        if answer.status != 200:  # the store is down or slow: the caller answers with its status
+            said = answer.body[:300].decode("utf-8", "replace")
+            error = StoreError(f"{iri} could not be described: {said}")
+            error.status = answer.status if answer.status >= 500 else 502
+            raise error
         return answer.body
 
     @contextmanager

@@ -42,6 +42,10 @@ def check_syntax(text: str) -> None:
         raise QueryRejected(f"the query is not valid SPARQL 1.1: {syntax_message(text, exc)}") from None
     except (OSError, ValueError):
         pass  # evaluation on no data; the store that runs it reports such errors
+    except RecursionError:
+        raise
+    except RuntimeError as exc:  # a function Oxigraph lacks: say so the same way on every store
+        raise QueryRejected(f"the query could not be evaluated: {exc}") from None
 
 
 class EmbeddedStore(Store):
@@ -87,6 +91,10 @@ class EmbeddedStore(Store):
         except SyntaxError as exc:
             raise QueryRejected(f"the query is not valid SPARQL 1.1: {syntax_message(text, exc)}") from None
         except (OSError, ValueError) as exc:  # Oxigraph's evaluation errors
+            raise QueryRejected(f"the query could not be evaluated: {exc}") from None
+        except RecursionError:
+            raise
+        except RuntimeError as exc:  # what Oxigraph does not support, such as a custom function
             raise QueryRejected(f"the query could not be evaluated: {exc}") from None
 
     def update(self, text: str) -> None:
