@@ -181,8 +181,8 @@ class VirtuosoServer:
         self.process = None
 
 
-class Silent:
-    """A port that accepts connections and never says a word: a server that hangs."""
+class _Listener:
+    """A loopback port whose connections ``_handle`` takes, each on a thread of its own."""
 
     def __init__(self):
         self._socket = socket.socket()
@@ -203,7 +203,11 @@ class Silent:
                 connection, _ = self._socket.accept()
             except OSError:
                 return
-            self._held.append(connection)  # read nothing, answer nothing
+            self._held.append(connection)
+            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
+
+    def _handle(self, connection: socket.socket) -> None:
+        """Read nothing, answer nothing."""
 
     def close(self) -> None:
         self._running = False
@@ -212,47 +216,26 @@ class Silent:
             connection.close()
 
 
-class Trickle:
+class Silent(_Listener):
+    """A port that accepts connections and never says a word: a server that hangs."""
+
+
+class Trickle(_Listener):
     """A server that answers at once, then sends its body one byte every 0.2 s: it never stalls
     long enough for a per-read timeout to fire."""
 
-    def __init__(self):
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen(16)
-        self.port = self._socket.getsockname()[1]
-        self._running = True
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/sparql"
-
-    def _accept(self) -> None:
-        while self._running:
-            try:
-                connection, _ = self._socket.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
-
-    def _answer(self, connection: socket.socket) -> None:
-        with connection:
-            try:
-                connection.recv(65536)
-                connection.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
-                    b"Content-Length: 100000\r\n\r\n"
-                )
-                while self._running:
-                    connection.sendall(b" ")
-                    time.sleep(0.2)
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self._running = False
-        self._socket.close()
+    def _handle(self, connection: socket.socket) -> None:
+        try:
+            connection.recv(65536)
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                b"Content-Length: 100000\r\n\r\n"
+            )
+            while self._running:
+                connection.sendall(b" ")
+                time.sleep(0.2)
+        except OSError:
+            return
 
 
 class AuthProxy:
