@@ -102,15 +102,9 @@ class CompiledEngine(Engine):
         data = _Subjects(chunk)
         types = _Types(self.ontology, data)
         results: list[RawResult] = []
-        empty: dict[str, list[str]] = {}
-        described: dict[frozenset[str], list[tuple[str, dict[str, list[str]]]]] = {}
+        columns = _Columns(data, types)
         for check in self.core:
-            nodes = described.get(check.target)
-            if nodes is None:  # each focus node's description, looked up once for all its checks
-                nodes = described[check.target] = [
-                    (node, data.props.get(node, empty)) for node in types.focus(check.target)
-                ]
-            results += _run_core(check, nodes, types)
+            results += _run_core(check, columns, types)
         if self.planned:
             results += self._run_planned(chunk, types)
         if self.sparql:
@@ -441,66 +435,86 @@ class _Types:
 # --- running core checks ------------------------------------------------------------------------
 
 
-def _run_core(
-    check: CoreCheck, nodes: list[tuple[str, dict[str, list[str]]]], types: _Types
-) -> list[RawResult]:
+class _Columns:
+    """Each focus node's values for one property, built once per target and path and shared
+    by every check on them (a path carries up to four checks)."""
+
+    def __init__(self, data: _Subjects, types: _Types):
+        self._data = data
+        self._types = types
+        self._columns: dict[tuple[frozenset[str], str], list[tuple[str, list[str]]]] = {}
+
+    def nodes(self, target: frozenset[str]) -> list[str]:
+        return self._types.focus(target)  # cached by _Types
+
+    def column(self, target: frozenset[str], key: str) -> list[tuple[str, list[str]]]:
+        """(node, values) for the focus nodes with at least one value, in focus order."""
+        column = self._columns.get((target, key))
+        if column is None:
+            props = self._data.props
+            column = self._columns[(target, key)] = [
+                (node, values)
+                for node in self.nodes(target)
+                if (values := props.get(node, _EMPTY).get(key))
+            ]
+        return column
+
+
+_EMPTY: dict[str, list[str]] = {}
+
+
+def _run_core(check: CoreCheck, columns: _Columns, types: _Types) -> list[RawResult]:
     key = check.path
     path = key[1:-1]
-    results = []
+    rule = rule_name(check.component, path)
+    column = columns.column(check.target, key)
 
-    def result(node: str, value: str | None) -> None:
-        results.append(
-            RawResult(
-                lexical(node),
-                path,
-                lexical(value) if value else None,
-                check.message,
-                check.severity,
-                rule_name(check.component, path),
-            )
+    def result(node: str, value: str | None) -> RawResult:
+        return RawResult(
+            lexical(node), path, lexical(value) if value else None, check.message, check.severity, rule
         )
 
     component = check.component
-    if component == "sh:minCount" or component == "sh:maxCount":
+    if component == "sh:minCount":
         bound = int(check.argument)
-        too_few = component == "sh:minCount"
-        for node, props in nodes:
-            count = len(props.get(key, ()))
-            if (count < bound) if too_few else (count > bound):
-                result(node, None)
-        return results
+        if bound <= 0:
+            return []
+        enough = {node for node, values in column if len(values) >= bound}
+        return [result(node, None) for node in columns.nodes(check.target) if node not in enough]
+    if component == "sh:maxCount":
+        bound = int(check.argument)
+        return [result(node, None) for node, values in column if len(values) > bound]
     if component == "sh:lessThanOrEquals":
         other_key = f"<{check.argument}>"
-        for node, props in nodes:
-            for value in props.get(key, ()):
-                for other in props.get(other_key, ()):
-                    if less_or_equal(value, other) is not True:
-                        result(node, value)
-        return results
-    # sh:class and sh:datatype judge each value on its own: coded datasets repeat a few values
-    # (codes, ratings) many times, so each distinct value is judged once.
+        others = dict(columns.column(check.target, other_key))
+        return [
+            result(node, value)
+            for node, values in column
+            for value in values
+            for other in others.get(node, ())
+            if less_or_equal(value, other) is not True
+        ]
+    # sh:class and sh:datatype judge each value on its own, and coded datasets repeat a few
+    # values (codes, ratings) many times: each distinct value is judged once, and only a chunk
+    # holding a bad one is walked node by node.
     if component == "sh:class":
         cls = check.argument
 
-        def judge(value: str) -> bool:
-            return types.is_instance(value, cls)
+        def bad(value: str) -> bool:
+            return not types.is_instance(value, cls)
     else:
         valid = VALIDATORS.get(check.argument, lambda _text: True)
         datatype = check.argument
 
-        def judge(value: str) -> bool:
+        def bad(value: str) -> bool:
             parsed = literal(value)
-            return parsed is not None and parsed[1] == datatype and valid(parsed[0])
+            return parsed is None or parsed[1] != datatype or not valid(parsed[0])
 
-    verdicts: dict[str, bool] = {}
-    for node, props in nodes:
-        for value in props.get(key, ()):
-            verdict = verdicts.get(value)
-            if verdict is None:
-                verdict = verdicts[value] = judge(value)
-            if not verdict:
-                result(node, value)
-    return results
+    distinct = set().union(*(values for _node, values in column))
+    wrong = {value for value in distinct if bad(value)}
+    if not wrong:
+        return []
+    return [result(node, value) for node, values in column for value in values if value in wrong]
 
 
 def _as_written(term, written: list[str] | tuple) -> str | None:
