@@ -442,6 +442,7 @@ class _Columns:
     def __init__(self, data: _Subjects, types: _Types):
         self._data = data
         self._types = types
+        self._described: dict[frozenset[str], list[tuple[str, dict[str, list[str]]]]] = {}
         self._columns: dict[tuple[frozenset[str], str], list[tuple[str, list[str]]]] = {}
 
     def nodes(self, target: frozenset[str]) -> list[str]:
@@ -451,13 +452,19 @@ class _Columns:
         """(node, values) for the focus nodes with at least one value, in focus order."""
         column = self._columns.get((target, key))
         if column is None:
-            props = self._data.props
             column = self._columns[(target, key)] = [
-                (node, values)
-                for node in self.nodes(target)
-                if (values := props.get(node, _EMPTY).get(key))
+                (node, values) for node, props in self._descriptions(target) if (values := props.get(key))
             ]
         return column
+
+    def _descriptions(self, target: frozenset[str]) -> list[tuple[str, dict[str, list[str]]]]:
+        described = self._described.get(target)
+        if described is None:  # each focus node's description, looked up once for all its paths
+            props = self._data.props
+            described = self._described[target] = [
+                (node, props.get(node, _EMPTY)) for node in self.nodes(target)
+            ]
+        return described
 
 
 _EMPTY: dict[str, list[str]] = {}
