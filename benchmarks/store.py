@@ -1,4 +1,4 @@
-"""Coded data in the graph at scale, all figures from one run: `python benchmarks/store.py`.
+"""Coded data in the graph at scale: `python benchmarks/store.py` (about an hour at 1M).
 
 1,000,000 generated coded episodes (seed 13, coded coherently; the shapes still warn about a
 few, hence --allow-warnings) are ingested by `ierkg ingest` (validation included, as a user
@@ -18,7 +18,9 @@ Printed: ingest wall time and rate, peak memory of the ingest, store size on dis
 query's best and median time of three runs, with the ratio embedded / oxigraph serve. The
 embedded store is queried in this process through ierkg's Store interface; the server over
 HTTP, as a client would. Both answers must agree, and each query must find something, or the
-run fails. `--work DIR --reuse` times the queries again on the stores an earlier run left in DIR.
+run fails. A plain run measures everything in that one run. `--work DIR --reuse` times only
+the queries, again, on the stores an earlier run left in DIR; the figures quoted in
+docs/benchmarks.md say which kind of run each came from.
 """
 
 from __future__ import annotations

@@ -238,10 +238,49 @@ class Trickle(_Listener):
             return
 
 
+class Redirect(_Listener):
+    """Answers every request with a 307 to ``target`` (a Recorder, say)."""
+
+    def __init__(self, target: str):
+        self.target = target
+        super().__init__()
+
+    def _handle(self, connection: socket.socket) -> None:
+        try:
+            connection.recv(65536)
+            connection.sendall(
+                f"HTTP/1.1 307 Temporary Redirect\r\nLocation: {self.target}\r\n"
+                "Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
+            )
+        except OSError:
+            return
+
+
+class Recorder(_Listener):
+    """Keeps what each request sent, and answers 200 with an empty SPARQL result."""
+
+    def __init__(self):
+        self.received: list[bytes] = []
+        super().__init__()
+
+    def _handle(self, connection: socket.socket) -> None:
+        try:
+            self.received.append(connection.recv(65536))
+            body = b'{"head":{"vars":[]},"results":{"bindings":[]}}'
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + body
+            )
+        except OSError:
+            return
+
+
 class AuthProxy:
     """Forwards to a real server only requests that carry the right basic or bearer credentials.
 
-    ``delay`` holds every answer back that many seconds: a slow server.
+    ``delay`` holds every answer back that many seconds: a slow server. A proxy that checks
+    no credentials passes the client's on, so the server behind it can ask for digest.
     """
 
     def __init__(
@@ -269,9 +308,8 @@ class AuthProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
-                headers = {
-                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization")
-                }
+                dropped = ("host", "authorization") if expected else ("host",)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
                 upstream.request(self.command, self.path, body=body, headers=headers)
                 answer = upstream.getresponse()
                 data = answer.read()

@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 
 from ierkg.datasets import synthetic
+from ierkg.stores.base import StoreError
+from ierkg.stores.config import store_config
 
 from .conftest import run_ierkg
 from .sparql_servers import (
@@ -31,6 +33,8 @@ from .sparql_servers import (
     VIRTUOSO_USER,
     AuthProxy,
     OxigraphServer,
+    Recorder,
+    Redirect,
     Silent,
     Trickle,
     VirtuosoServer,
@@ -379,11 +383,22 @@ def test_a_server_that_trickles_its_answer_is_cut_off_at_the_timeout():
     assert "Traceback" not in result.stderr and elapsed < 8
 
 
-def test_the_service_says_503_while_its_server_is_down_and_recovers(tmp_path: Path):
-    server = OxigraphServer(tmp_path / "data").start()
+@pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
+def test_the_service_says_503_while_its_server_is_down_and_recovers(kind: str, tmp_path: Path):
+    if kind == "oxigraph":
+        server: OxigraphServer | VirtuosoServer = OxigraphServer(tmp_path / "data").start()
+        options, env = ["--endpoint", server.query_url], {}
+    else:
+        server = VirtuosoServer(tmp_path / "virtuoso").start()
+        options = [
+            "--endpoint", server.query_url, "--update-endpoint", server.update_url,
+            "--user", VIRTUOSO_USER, "--auth", "digest",
+        ]  # fmt: skip
+        env = {"IERKG_ENDPOINT_PASSWORD": VIRTUOSO_PASSWORD}
     try:
-        assert run_ierkg("load", "-q", "--endpoint", server.query_url).returncode == 0
-        with running_server("--endpoint", server.query_url, env={"IERKG_ANSWER_CACHE_BYTES": "0"}) as base:
+        loaded = run_ierkg("load", "-q", *options, env={**os.environ, **env})
+        assert loaded.returncode == 0, loaded.stderr
+        with running_server(*options, env={"IERKG_ANSWER_CACHE_BYTES": "0", **env}) as base:
             assert served_solutions(base, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")[0] == 200
             server.stop()
             started = time.monotonic()
@@ -422,6 +437,39 @@ def test_a_slow_server_meets_our_timeout(oxigraph: Target):
         assert time.monotonic() - started < 8
     finally:
         proxy.close()
+
+
+def test_a_slow_virtuoso_meets_our_timeout_digest_login_included(virtuoso: Target):
+    """Digest takes two requests (the challenge, then the answer); both fit in one timeout."""
+    env = {**os.environ, "IERKG_ENDPOINT_PASSWORD": VIRTUOSO_PASSWORD}
+    proxy = AuthProxy(virtuoso.server.http_port, delay=0.1)
+    login = ["--endpoint", proxy.url("/sparql-auth"), "--user", VIRTUOSO_USER, "--auth", "digest"]
+    try:
+        quick = run_ierkg("datasets", "list", *login, "--endpoint-timeout", "3", env=env)
+        assert quick.returncode == 0, quick.stderr  # digest through the proxy works
+        proxy.delay = 2  # each of the two requests alone fits in 3 s; both do not
+        started = time.monotonic()
+        slow = run_ierkg("datasets", "list", *login, "--endpoint-timeout", "3", env=env)
+        elapsed = time.monotonic() - started
+        assert slow.returncode == 2 and "did not answer within 3 s" in slow.stderr, slow.stderr
+        assert "Traceback" not in slow.stderr and elapsed < 9
+    finally:
+        proxy.close()
+
+
+def test_a_redirect_is_refused_and_the_credentials_stay_home():
+    recorder = Recorder()
+    redirect = Redirect(recorder.url)
+    env = {**os.environ, "IERKG_ENDPOINT_PASSWORD": "s3cret"}
+    try:
+        for command in (["datasets", "list"], ["load"]):
+            result = run_ierkg(*command, "--endpoint", redirect.url, "--user", "lab", env=env)
+            assert result.returncode == 2, result.stderr
+            assert "redirect (HTTP 307)" in result.stderr and recorder.url in result.stderr, result.stderr
+        assert recorder.received == []  # nothing, and so no password, reached the other address
+    finally:
+        redirect.close()
+        recorder.close()
 
 
 def test_basic_and_bearer_credentials(oxigraph: Target):
@@ -476,6 +524,28 @@ def test_datasets_written_through_the_service_land_on_the_server(target: Target)
         assert target.triples_in(graph) == 0
 
 
+def test_a_dataset_written_through_the_service_gets_the_endpoint_timeout_not_the_query_timeout(
+    oxigraph: Target,
+):
+    assert oxigraph.ierkg("load", "-q").returncode == 0
+    graph = graph_for("slow-write", oxigraph)
+    oxigraph.ierkg("datasets", "delete", graph, "-q")
+    proxy = AuthProxy(oxigraph.server.port)
+    token = "write-token-for-tests"
+    options = ["--endpoint", proxy.url("/query"), "--update-endpoint", proxy.url("/update")]
+    try:
+        with running_server(
+            *options, "--timeout", "1", "--endpoint-timeout", "20", env={"IERKG_WRITE_TOKEN": token}
+        ) as base:
+            proxy.delay = 1.5  # every call the upload makes outlasts the 1 s query timeout
+            status, body = _upload(base, graph, STUDY, token)
+        assert status == 201, body
+        assert oxigraph.triples_in(graph) == body["triples"] > 0
+    finally:
+        proxy.close()
+        oxigraph.ierkg("datasets", "delete", graph, "-q")
+
+
 def _upload(base: str, graph: str, path: Path, token: str, **fields: str) -> tuple[int, dict]:
     boundary = "ierkg-test-boundary"
     parts = [
@@ -502,3 +572,15 @@ def _upload(base: str, graph: str, path: Path, token: str, **fields: str) -> tup
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+def test_an_answer_beyond_the_configured_size_is_refused(oxigraph: Target):
+    assert oxigraph.ierkg("load", "-q").returncode == 0
+    config = store_config(
+        endpoint=oxigraph.server.query_url, environ={"IERKG_ENDPOINT_MAX_ANSWER_MB": "0.01"}
+    )
+    assert config.remote is not None and config.remote.max_answer_bytes == 10_000
+    store = config.open()
+    assert len(store.select("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 5")) == 5  # small answers pass
+    with pytest.raises(StoreError, match="larger than 10,000 bytes"):
+        store.select("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")

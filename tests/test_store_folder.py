@@ -85,6 +85,13 @@ def test_a_killed_ingest_into_a_folder_leaves_nothing(tmp_path: Path):
         process.wait(10)
     finally:
         process.kill()
+    # Looked at raw, the folder holds the half-done ingest: there is something to clean up.
+    raw = pyoxigraph.Store.read_only(str(store))
+    left = raw.quads_for_pattern(
+        pyoxigraph.NamedNode(GRAPH), None, None, pyoxigraph.NamedNode(registry.REGISTRY_GRAPH)
+    )
+    assert any(q.predicate.value == registry.NS + "state" and q.object.value == "staging" for q in left)
+    del raw
     listing = run_ierkg("datasets", "list", "--all", "--json", "--store", str(store))
     assert listing.returncode == 0 and json.loads(listing.stdout) == []
     asked = run_ierkg("query", f"ASK {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}", "--store", str(store))

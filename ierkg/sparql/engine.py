@@ -12,8 +12,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph
-
 from ..stores.base import QueryRejected, Store, StoreError
 from ..stores.config import StoreConfig
 from ..stores.embedded import EmbeddedStore, check_syntax
@@ -70,8 +68,7 @@ def open_store(spec: StoreSpec) -> Store:
     store = EmbeddedStore()
     store.load_file(spec.release / "ierkg.nt", RELEASE_GRAPH)
     for graph, path in spec.datasets:
-        fmt = pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip(".")) or pyoxigraph.RdfFormat.TURTLE
-        store.oxigraph.load(path=str(path), format=fmt, to_graph=pyoxigraph.NamedNode(graph))
+        store.load_file(path, graph)
     return store
 
 

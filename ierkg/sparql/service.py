@@ -7,6 +7,7 @@ it negotiated) and gets an Answer or a Refused back; nothing here knows about HT
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -25,6 +26,8 @@ from .cache import AnswerCache
 from .engine import RELEASE_GRAPH, Answer, Job, StoreSpec
 from .guard import CheckedQuery, Refused, check_query
 from .pool import QueryPool
+
+_log = logging.getLogger(__name__)
 
 _NO_CAP = 10**9  # the service's own reads are not answers to the public
 REMOTE_REFRESH_SECONDS = 15.0
@@ -57,6 +60,9 @@ class Endpoint:
         cache_bytes: int = 64 * 2**20,
     ):
         self.spec = spec.with_query_timeout(limits.timeout)
+        # The service's own calls (a dataset's ingest or delete, registry reads) keep the
+        # endpoint's timeout: a load of thousands of triples is not a user's query.
+        self._service_store = spec.store
         self.limits = limits
         self.public_datasets = tuple(public_datasets)
         self._lock = StoreLock(spec.store.directory).acquire() if spec.store.kind == "directory" else None
@@ -162,20 +168,29 @@ class Endpoint:
                 "--store DIR or --endpoint URL",
             )
         try:
-            if self.spec.store.kind == "directory":
-                with self.pool.paused(), self.spec.store.open() as store:
+            if self._service_store.kind == "directory":
+                with self.pool.paused(), self._service_store.open() as store:
                     yield store
             else:
-                with self.spec.store.open() as store:
+                with self._service_store.open() as store:
                     yield store
         finally:
+            self._refresh_after_write()
+
+    def _refresh_after_write(self) -> None:
+        """A write that succeeded stays a success if the view cannot be read again now."""
+        self.answers.clear()  # answers given before the write are not given again
+        try:
             self.refresh()
+        except StoreError as error:
+            _log.warning("could not read %s again after a write: %s", self.spec.store.describe(), error)
+            self._refreshed = float("-inf")  # the next query tries again
 
     def datasets(self) -> list[registry.DatasetGraph]:
         """The dataset graphs the store holds, in any state (in memory: the files loaded)."""
         if not self.spec.store.persistent:
             return [registry.DatasetGraph(graph, "live", path.name) for graph, path in self.spec.datasets]
-        with self.spec.store.open(read_only=True) as store:
+        with self._service_store.open(read_only=True) as store:
             return registry.entries(store)
 
     def refresh(self) -> None:
@@ -183,7 +198,7 @@ class Endpoint:
         with self._refresh_lock:
             before = self.live_datasets
             if self.spec.store.persistent:
-                with self.spec.store.open(read_only=True) as store:
+                with self._service_store.open(read_only=True) as store:
                     self.live_datasets = tuple(registry.live_graphs(store))
             self.answers.clear()
             if self.live_datasets != before or self.spec.store.kind != "remote":
@@ -218,8 +233,8 @@ class Endpoint:
             return tuple(registry.live_graphs(store))
 
     def _refresh_if_due(self) -> None:
-        if self.spec.store.kind != "remote":
-            return
+        if self.spec.store.kind != "remote" and self._refreshed != float("-inf"):
+            return  # only a server changes under us, or a refresh after a write failed
         if time.monotonic() - self._refreshed < REMOTE_REFRESH_SECONDS or self._refresh_lock.locked():
             return
         try:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 import pyoxigraph
 
@@ -43,6 +44,8 @@ class Store(ABC):
 
     #: how messages name this store, e.g. "the SPARQL server at http://..."
     name: str
+    #: triples per add_ntriples call when a file is added in parts (see add_ntriples_file)
+    batch_triples: int = 1_000
 
     @abstractmethod
     def query(
@@ -65,6 +68,16 @@ class Store(ABC):
     @abstractmethod
     def add_ntriples(self, graph: str, data: bytes) -> None:
         """Add N-Triples to a named graph (blank nodes in one call are the same nodes)."""
+
+    def add_ntriples_file(self, graph: str, path: Path, on_batch: Callable[[], None] = lambda: None) -> None:
+        """Add an N-Triples file to a named graph, ``batch_triples`` at a time, calling
+        ``on_batch`` after each part; triples that share a blank node go in one part."""
+        from .publish import batches
+
+        with path.open("rb") as source:
+            for batch in batches(source, self.batch_triples):
+                self.add_ntriples(graph, batch)
+                on_batch()
 
     @abstractmethod
     def drop(self, graph: str) -> None:

@@ -19,6 +19,8 @@ from .base import Store
 DEFAULT_ENDPOINT_TIMEOUT = 30.0
 DEFAULT_BATCH_TRIPLES = 1_000
 DEFAULT_GRAPH_STORE_BATCH_TRIPLES = 100_000
+# Answers are held in memory while they are parsed, so one the size of a whole store is refused.
+DEFAULT_MAX_ANSWER_MB = 256
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class RemoteConfig:
     token: str | None = None
     auth: str = "basic"  # basic | digest (Virtuoso's /sparql-auth asks for digest)
     timeout: float = DEFAULT_ENDPOINT_TIMEOUT  # seconds for any one call
-    max_answer_bytes: int = 1 << 30
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_MB * 1_000_000
     # Triples per write. Virtuoso's SPARQL compiler runs out of memory near 5,000 lines of
     # INSERT DATA; a Graph Store Protocol request takes many more.
     batch_triples: int = DEFAULT_BATCH_TRIPLES
@@ -124,15 +126,16 @@ def store_config(
         raise IerkgError(
             "give either a user (with IERKG_ENDPOINT_PASSWORD) or IERKG_ENDPOINT_TOKEN, not both"
         )
-    seconds = (
-        timeout if timeout is not None else float(env.get("IERKG_ENDPOINT_TIMEOUT", DEFAULT_ENDPOINT_TIMEOUT))
-    )
-    if seconds <= 0:
+    if timeout is not None and timeout <= 0:
         raise IerkgError("--endpoint-timeout must be more than 0 seconds")
+    seconds = (
+        timeout if timeout is not None else _number(env, "IERKG_ENDPOINT_TIMEOUT", DEFAULT_ENDPOINT_TIMEOUT)
+    )
     default_batch = DEFAULT_GRAPH_STORE_BATCH_TRIPLES if graph_store_url else DEFAULT_BATCH_TRIPLES
-    batch = int(env.get("IERKG_ENDPOINT_BATCH_TRIPLES", default_batch))
-    if batch < 1:
-        raise IerkgError("IERKG_ENDPOINT_BATCH_TRIPLES must be at least 1")
+    batch = _number(env, "IERKG_ENDPOINT_BATCH_TRIPLES", default_batch)
+    if batch != int(batch):
+        raise IerkgError("IERKG_ENDPOINT_BATCH_TRIPLES must be a whole number of triples")
+    max_answer_mb = _number(env, "IERKG_ENDPOINT_MAX_ANSWER_MB", DEFAULT_MAX_ANSWER_MB)
     return StoreConfig(
         remote=RemoteConfig(
             query_url=url,
@@ -143,9 +146,21 @@ def store_config(
             token=token,
             auth=scheme,
             timeout=seconds,
-            batch_triples=batch,
+            batch_triples=int(batch),
+            max_answer_bytes=int(max_answer_mb * 1_000_000),
         )
     )
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name) or ""
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        raise IerkgError(f"{name}={text}: not a number") from None
+    if value <= 0:
+        raise IerkgError(f"{name} must be more than 0")
+    return value
 
 
 def add_store_options(parser) -> None:

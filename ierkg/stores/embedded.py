@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyoxigraph
@@ -118,6 +118,11 @@ class EmbeddedStore(Store):
             self._store.bulk_load(path=str(path), format=rdf_format, to_graph=target)
         except SyntaxError as exc:
             raise QueryRejected(f"{path}: {exc}") from None
+
+    def add_ntriples_file(self, graph: str, path: Path, on_batch: Callable[[], None] = lambda: None) -> None:
+        """One bulk load, made durable before returning (a folder's lock keeps others out)."""
+        self.load_file(path, graph)
+        self.flush()
 
     def drop(self, graph: str) -> None:
         node = pyoxigraph.NamedNode(graph)

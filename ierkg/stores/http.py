@@ -43,19 +43,42 @@ class Response:
     status: int
     media_type: str
     body: bytes
+    location: str = ""  # where a redirect pointed
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect comes back as the answer: following it would carry the credentials to an
+    address nobody configured."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class _DigestWithinDeadline(urllib.request.HTTPDigestAuthHandler):
+    """Digest login takes a second request; it gets only the time the call has left."""
+
+    def http_error_401(self, req, fp, code, msg, headers):
+        deadline = getattr(req, "deadline", None)
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no time left for the digest login")
+            req.timeout = remaining
+        return super().http_error_401(req, fp, code, msg, headers)
 
 
 def opener(url: str, credentials: Credentials) -> urllib.request.OpenerDirector:
     """An opener that answers the server's challenge (digest) or sends credentials up front.
 
-    It has no proxy handler: ierkg talks to the configured server only, never through a proxy
-    that the environment names.
+    It has no proxy handler and follows no redirect: ierkg talks to the configured server
+    only, never through a proxy that the environment names. Each request given to it should
+    carry a ``deadline`` (time.monotonic()) that bounds the digest login's second request.
     """
-    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({}), _NoRedirects()]
     if credentials.user and credentials.scheme == "digest":
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         passwords.add_password(None, url, credentials.user, credentials.password or "")
-        handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
+        handlers.append(_DigestWithinDeadline(passwords))
     return urllib.request.build_opener(*handlers)
 
 
@@ -90,7 +113,7 @@ def send(
     request = urllib.request.Request(url, data=body, method=method)
     for key, value in {**authorization(credentials), **(headers or {})}.items():
         request.add_header(key, value)
-    deadline = time.monotonic() + timeout
+    deadline = request.deadline = time.monotonic() + timeout
     try:
         response = opener(url, credentials).open(request, timeout=timeout)
     except urllib.error.HTTPError as error:
@@ -110,7 +133,10 @@ def send(
         body_read = read_within(response, deadline, max_bytes, server, timeout, truncate)
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         return Response(
-            response.status if hasattr(response, "status") else response.code, media_type, body_read
+            response.status if hasattr(response, "status") else response.code,
+            media_type,
+            body_read,
+            response.headers.get("Location") or "",
         )
 
 
@@ -155,6 +181,14 @@ def status_error(server: str, action: str, response: Response) -> StoreError:
     """The error for an HTTP error status, with the server's own words where it gave some."""
     said = response.body[:500].decode("utf-8", "replace").strip()
     detail = f": {said}" if said else ""
+    if 300 <= response.status < 400:
+        return StoreError(
+            f"{server} answered with a redirect (HTTP {response.status}) to "
+            f"{response.location or 'another address'}; ierkg follows none, since the credentials "
+            "would go along: configure the address it points to"
+        )
+    if _server_timed_out(said):
+        return StoreTimeout(f"{server} stopped the work at its own time limit{detail}")
     if response.status in (401, 403):
         return StoreError(
             f"{server} refused to {action} (HTTP {response.status}); check the credentials (--user "
@@ -165,3 +199,8 @@ def status_error(server: str, action: str, response: Response) -> StoreError:
     if response.status in (502, 503, 504):
         return StoreUnavailable(f"{server} is unavailable (HTTP {response.status}){detail}")
     return StoreError(f"{server} could not {action} (HTTP {response.status}){detail}")
+
+
+def _server_timed_out(said: str) -> bool:
+    """Virtuoso reports its own time limit as SQL state S1T00 or error SR171, with HTTP 500."""
+    return "SR171" in said or "S1T00" in said

@@ -21,7 +21,6 @@ from ..datasets.validation import Engine, Report, validate_rdf, validate_table
 from ..errors import IerkgError
 from . import registry
 from .base import Store
-from .publish import batches
 
 
 class NotLoaded(IerkgError):
@@ -140,15 +139,4 @@ def _refuse_unless_loadable(report: Report, allow_warnings: bool) -> None:
 
 def _load(store: Store, graph: str, rdf_path: Path, lease: registry.Lease) -> None:
     """Add the file to the graph, renewing the lease as the load goes on."""
-    from .embedded import EmbeddedStore
-
-    if isinstance(store, EmbeddedStore):
-        store.load_file(rdf_path, graph)  # one bulk load; the folder's lock keeps others out
-        store.flush()
-        return
-    size = store.config.batch_triples
-    with rdf_path.open("rb") as source:
-        # Each request scopes blank node labels afresh: triples sharing one stay in one request.
-        for batch in batches(source, size):
-            store.add_ntriples(graph, batch)
-            lease.renew()
+    store.add_ntriples_file(graph, rdf_path, on_batch=lease.renew)

@@ -13,17 +13,16 @@ import json
 import time
 import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Sequence
-from contextlib import suppress
 from http.client import HTTPException
 
 import pyoxigraph
-from SPARQLWrapper import DIGEST, POST, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 
 from .base import QueryRejected, QueryResult, Store, StoreError, StoreTimeout, StoreUnavailable
 from .config import RemoteConfig
-from .http import Credentials, Response, read_within, send, status_error
+from .http import Credentials, Response, authorization, opener, read_within, send, status_error
 
 _SOLUTIONS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
@@ -54,6 +53,7 @@ class RemoteStore(Store):
         self.config = config
         self.name = f"the SPARQL server at {config.query_url}"
         self.credentials = Credentials(config.user, config.password, config.token, config.auth)
+        self.batch_triples = config.batch_triples
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -70,14 +70,16 @@ class RemoteStore(Store):
         client.addCustomHttpHeader(
             "Accept", _GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE") else _SOLUTIONS_ACCEPT
         )
-        deadline = time.monotonic() + timeout
         try:
-            response = client.query().response
-        except SPARQLWrapperException as error:
-            raise self._query_error(error) from None
+            response = client.open()
         except urllib.error.HTTPError as error:
+            said = read_within(error, client.deadline, 1 << 16, self.name, timeout, truncate=True)
+            if error.code == 400:
+                raise QueryRejected(f"{self.name} could not run the query: {_words(said)}") from None
             raise status_error(
-                self.name, "answer the query", Response(error.code, "", error.read())
+                self.name,
+                "answer the query",
+                Response(error.code, "", said, error.headers.get("Location") or ""),
             ) from None
         except urllib.error.URLError as error:
             if isinstance(error.reason, TimeoutError):
@@ -89,12 +91,12 @@ class RemoteStore(Store):
         except (OSError, HTTPException) as error:
             raise StoreUnavailable(f"{self.name} cannot be reached: {error}") from None
         with response:
-            body = read_within(response, deadline, self.config.max_answer_bytes, self.name, timeout)
+            body = read_within(response, client.deadline, self.config.max_answer_bytes, self.name, timeout)
             media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         return self._parse(body, media_type, form)
 
-    def _client(self, text, default_graphs, named_graphs, timeout: float) -> SPARQLWrapper:
-        client = SPARQLWrapper(self.config.query_url, agent="ierkg")
+    def _client(self, text, default_graphs, named_graphs, timeout: float) -> _Client:
+        client = _Client(self.config.query_url, opener(self.config.query_url, self.credentials))
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
         client.setOnlyConneg(True)  # Accept only: no format= or output= parameters
@@ -104,12 +106,9 @@ class RemoteStore(Store):
             client.addDefaultGraph(graph)
         for graph in named_graphs or ():
             client.addNamedGraph(graph)
-        if self.credentials.token:
-            client.addCustomHttpHeader("Authorization", f"Bearer {self.credentials.token}")
-        elif self.credentials.user:
-            if self.credentials.scheme == "digest":
-                client.setHTTPAuth(DIGEST)
-            client.setCredentials(self.credentials.user, self.credentials.password or "")
+        # Basic and bearer credentials go in a header; digest is the opener's to answer.
+        for key, value in authorization(self.credentials).items():
+            client.addCustomHttpHeader(key, value)
         return client
 
     def _parse(self, body: bytes, media_type: str, form: str) -> QueryResult:
@@ -133,17 +132,6 @@ class RemoteStore(Store):
         if form == "ASK" and isinstance(result, pyoxigraph.QuerySolutions):
             return _boolean_from_select(result, self.name)
         return result
-
-    def _query_error(self, error: SPARQLWrapperException) -> StoreError:
-        said = _server_words(error)
-        name = type(error).__name__
-        if name == "QueryBadFormed":
-            return QueryRejected(f"{self.name} could not run the query: {said}")
-        if name == "Unauthorized":
-            return status_error(self.name, "answer the query", Response(401, "", said.encode()))
-        if name == "EndPointNotFound":
-            return status_error(self.name, "answer the query", Response(404, "", said.encode()))
-        return StoreError(f"{self.name} failed the query: {said}")
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -205,25 +193,26 @@ def _boolean_from_select(solutions: pyoxigraph.QuerySolutions, server: str) -> p
     )
 
 
-def _server_words(error: SPARQLWrapperException) -> str:
-    text = str(error)
-    # SPARQLWrapper prefixes its own explanation; keep what the server said.
-    marker = "Response:\n"
-    said = text.split(marker, 1)[1] if marker in text else text
-    if said.startswith(("b'", 'b"')):
-        with suppress(ValueError, SyntaxError):
-            said = _bytes_literal_text(said)
-    return " ".join(said.split())[:500]
+def _words(said: bytes) -> str:
+    return " ".join(said.decode("utf-8", "replace").split())[:500]
 
 
-def _bytes_literal_text(text: str) -> str:
-    """The text of a ``b'...'`` repr, which SPARQLWrapper puts in its messages."""
-    import ast
+class _Client(SPARQLWrapper):
+    """SPARQLWrapper builds the protocol request; ierkg's opener sends it.
 
-    value = ast.literal_eval(text.strip())
-    if not isinstance(value, bytes):
-        raise ValueError("not a bytes literal")
-    return value.decode("utf-8", "replace")
+    SPARQLWrapper's own sending follows redirects with the credentials and, for digest,
+    installs a process-wide opener; this one does neither and keeps one deadline per call.
+    """
+
+    def __init__(self, url: str, sender: urllib.request.OpenerDirector):
+        super().__init__(url, agent="ierkg")
+        self._sender = sender
+        self.deadline = 0.0
+
+    def open(self):
+        request = self._createRequest()
+        self.deadline = request.deadline = time.monotonic() + self.timeout
+        return self._sender.open(request, timeout=self.timeout)
 
 
 def _with_query(url: str, params: dict[str, str]) -> str:

@@ -1,0 +1,53 @@
+"""How the store options and IERKG_* variables become a store description, and what a bad
+one says; and what the HTTP statuses of a SPARQL server mean to a user."""
+
+from __future__ import annotations
+
+import pytest
+
+from ierkg.errors import IerkgError
+from ierkg.stores.base import StoreTimeout, StoreUnavailable
+from ierkg.stores.config import DEFAULT_MAX_ANSWER_MB, store_config
+from ierkg.stores.http import Response, status_error
+
+ENDPOINT = "http://127.0.0.1:7878/query"
+
+
+def test_the_answer_cap_defaults_and_can_be_set():
+    remote = store_config(endpoint=ENDPOINT, environ={}).remote
+    assert remote is not None and remote.max_answer_bytes == DEFAULT_MAX_ANSWER_MB * 1_000_000
+    remote = store_config(endpoint=ENDPOINT, environ={"IERKG_ENDPOINT_MAX_ANSWER_MB": "2.5"}).remote
+    assert remote is not None and remote.max_answer_bytes == 2_500_000
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("IERKG_ENDPOINT_MAX_ANSWER_MB", "lots", "IERKG_ENDPOINT_MAX_ANSWER_MB=lots: not a number"),
+        ("IERKG_ENDPOINT_MAX_ANSWER_MB", "0", "IERKG_ENDPOINT_MAX_ANSWER_MB must be more than 0"),
+        ("IERKG_ENDPOINT_TIMEOUT", "soon", "IERKG_ENDPOINT_TIMEOUT=soon: not a number"),
+        ("IERKG_ENDPOINT_TIMEOUT", "-1", "IERKG_ENDPOINT_TIMEOUT must be more than 0"),
+        ("IERKG_ENDPOINT_BATCH_TRIPLES", "1.5", "IERKG_ENDPOINT_BATCH_TRIPLES must be a whole number"),
+        ("IERKG_ENDPOINT_BATCH_TRIPLES", "many", "IERKG_ENDPOINT_BATCH_TRIPLES=many: not a number"),
+    ],
+)
+def test_a_bad_setting_is_named(variable: str, value: str, said: str):
+    with pytest.raises(IerkgError, match=said):
+        store_config(endpoint=ENDPOINT, environ={variable: value})
+
+
+def test_a_zero_timeout_option_is_refused():
+    with pytest.raises(IerkgError, match="--endpoint-timeout must be more than 0 seconds"):
+        store_config(endpoint=ENDPOINT, timeout=0, environ={})
+
+
+def test_virtuosos_own_time_limit_is_a_timeout_not_a_failure():
+    said = b"Virtuoso S1T00 Error SR171: Transaction timed out"
+    error = status_error("the server", "answer the query", Response(500, "text/plain", said))
+    assert isinstance(error, StoreTimeout) and "time limit" in str(error) and "SR171" in str(error)
+
+
+def test_a_gateway_error_means_unavailable_and_a_redirect_names_its_target():
+    assert isinstance(status_error("s", "query", Response(503, "", b"")), StoreUnavailable)
+    redirect = status_error("s", "query", Response(301, "", b"", "https://elsewhere/sparql"))
+    assert "redirect (HTTP 301) to https://elsewhere/sparql" in str(redirect)
