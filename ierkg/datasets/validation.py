@@ -9,9 +9,10 @@ and the tests compare the two result for result.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote
@@ -161,7 +162,7 @@ def validate_table(
     rows_of_id: dict[str, list[int]] = {}
     flagged_duplicates: set[int] = set()
 
-    def chunks_noting_ids() -> Iterator[list[Row]]:
+    def chunks_noting_ids() -> Iterator[PackedRows]:
         id_header = columns["episode_id"]
         for chunk in _chunks(table.rows, chunk_size):
             for row in chunk:
@@ -170,7 +171,7 @@ def validate_table(
                     first = first_row_of_id.setdefault(identifier, row.number)
                     if first != row.number:
                         rows_of_id.setdefault(identifier, [first]).append(row.number)
-            yield chunk
+            yield PackedRows.of(table.header, chunk)
 
     for rows, findings, placements, rdf in map_in_order(job, chunks_noting_ids(), workers):
         if rdf_out is not None:
@@ -187,6 +188,27 @@ def validate_table(
     return report
 
 
+@dataclass(frozen=True)
+class PackedRows:
+    """A chunk of rows as the header once and each row's values in header order: a worker
+    receives it pickled, and tuples pickle in a third of the time of one dict per row."""
+
+    header: tuple[str, ...]
+    rows: list[tuple[int, tuple[str, ...]]]
+
+    @classmethod
+    def of(cls, header: Sequence[str], rows: list[Row]) -> PackedRows:
+        header = tuple(header)
+        if len(header) == 1:  # itemgetter of one key gives the value, not a tuple
+            return cls(header, [(row.number, (row.cells[header[0]],)) for row in rows])
+        values = itemgetter(*header)
+        return cls(header, [(row.number, values(row.cells)) for row in rows])
+
+    def unpacked(self) -> list[Row]:
+        header = self.header
+        return [Row(number, dict(zip(header, values, strict=True))) for number, values in self.rows]
+
+
 @dataclass
 class _ChunkValidator:
     """Everything one chunk's validation needs; picklable state, so workers can run it."""
@@ -199,7 +221,8 @@ class _ChunkValidator:
     placer: Placer | None
     emit_rdf: bool = False
 
-    def __call__(self, chunk: list[Row]) -> tuple[int, list[Finding], Counter, bytes]:
+    def __call__(self, packed: PackedRows) -> tuple[int, list[Finding], Counter, bytes]:
+        chunk = packed.unpacked()
         cells = {row.number: row.cells for row in chunk}
         triples = ntriples(chunk, self.columns, self.vocabulary, self.declarations)
         placements: Counter = Counter()
