@@ -108,6 +108,11 @@ def main(argv: list[str] | None = None) -> int:
                 endpoint = shutil.which("rdflib-endpoint") or str(
                     Path(sys.executable).parent / "rdflib-endpoint"
                 )
+                if not Path(endpoint).exists():
+                    raise SystemExit(
+                        "rdflib-endpoint is not installed: pip install -e '.[bench]', "
+                        "or pass --no-rdflib to compare with oxigraph serve only"
+                    )
                 _, peer = _start(
                     [
                         endpoint,

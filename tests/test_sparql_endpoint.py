@@ -334,6 +334,8 @@ def test_other_methods_get_405(server: str, method: str):
     reply = send(server, method, "/sparql", LABELS.encode(), {"Content-Type": "application/sparql-query"})
     assert reply.status == 405
     assert set(reply.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert reply.headers["Content-Type"].startswith("text/plain")  # like every other refusal
+    assert f"{method} is not allowed at /sparql; use " in reply.body.decode()
 
 
 def test_updates_get_403_by_get_and_by_post(server: str):

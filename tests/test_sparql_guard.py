@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ierkg.sparql.guard import Refused, check_query, nesting_depth, refuse_update
@@ -126,6 +128,22 @@ def test_large_flat_queries_are_read_whatever_their_length():
     assert check_query(f"SELECT * WHERE {{ {patterns} }}", PUBLIC, max_bytes=10**6).form == "SELECT"
     values = ", ".join(f'"v{i}"' for i in range(5_000))
     assert check_query(f"ASK {{ ?s ?p ?o FILTER(?o IN ({values})) }}", PUBLIC).form == "ASK"
+
+
+def test_queries_built_to_make_the_guard_slow_are_read_in_one_pass_each():
+    """Each '<' once tried its IRI to the next '>', and each nested ambiguous span cost another
+    full read: a 100 KB query of either kind held a web thread for many minutes."""
+    opened_by_less_than = "SELECT * WHERE { FILTER(" + "<" * 99_000 + ">) }"
+    started = time.monotonic()
+    assert check_query(opened_by_less_than, PUBLIC).form == "SELECT"
+    nested = "SELECT * WHERE { ?a ?b ?c FILTER(" + "<')>'" * 19_900 + ") }"
+    refused = refusal(nested)
+    assert time.monotonic() - started < 10  # a hang guard: the old reading took about 25 minutes
+    assert refused.status == 400 and "more than 8 nested ways" in refused.message
+    assert "put a space after each '<' that means less-than" in refused.message
+    # Two nested readings are still read both ways, and what hides in them is found.
+    hidden = "SELECT * WHERE { ?a ?b ?c FILTER(?c<')>'<1)SERVICE?x#>\n{ ?s ?p ?o } }"
+    assert "SERVICE is not allowed" in refusal(hidden).message
 
 
 def test_the_lexer_skips_strings_with_escapes_and_long_strings():

@@ -179,6 +179,16 @@ def not_acceptable(error) -> tuple[str, int, dict]:
     return f"{error.description}\n", 406, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+@blueprint.app_errorhandler(405)
+def method_not_allowed(error) -> tuple[str, int, dict]:
+    allowed = ", ".join(sorted(error.valid_methods or ()))
+    return (
+        f"{request.method} is not allowed at {request.path}; use {allowed}\n",
+        405,
+        {"Content-Type": "text/plain; charset=utf-8", "Allow": allowed},
+    )
+
+
 def _wants_html() -> bool:
     """A browser (or a client that says nothing) gets the HTML page; an RDF tool, plain text."""
     accept = request.accept_mimetypes

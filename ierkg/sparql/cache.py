@@ -24,18 +24,18 @@ class AnswerCache(Generic[Key]):
         self.size = 0
         self.hits = 0
         self.misses = 0
-        self._answers: OrderedDict[Key, Answer] = OrderedDict()
+        self._answers: OrderedDict[Key, tuple[Answer, int]] = OrderedDict()  # with its cost
         self._lock = threading.Lock()
 
     def get(self, key: Key) -> Answer | None:
         with self._lock:
-            answer = self._answers.get(key)
-            if answer is None:
+            kept = self._answers.get(key)
+            if kept is None:
                 self.misses += 1
                 return None
             self._answers.move_to_end(key)
             self.hits += 1
-            return answer
+            return kept[0]
 
     def clear(self) -> None:
         with self._lock:
@@ -43,14 +43,23 @@ class AnswerCache(Generic[Key]):
             self.size = 0
 
     def put(self, key: Key, answer: Answer) -> None:
-        cost = len(answer.body)
+        cost = entry_cost(key, answer)
         if cost > self.capacity // 8:
             return  # one huge answer would push out everything else
         with self._lock:
             if key in self._answers:
                 return
-            self._answers[key] = answer
+            self._answers[key] = (answer, cost)
             self.size += cost
             while self.size > self.capacity and self._answers:
-                _, evicted = self._answers.popitem(last=False)
-                self.size -= len(evicted.body)
+                _, (_evicted, evicted_cost) = self._answers.popitem(last=False)
+                self.size -= evicted_cost
+
+
+_ENTRY_OVERHEAD = 400  # bytes of Python objects around each entry: its dict slot, Answer, key
+
+
+def entry_cost(key: Hashable, answer: Answer) -> int:
+    """What an entry holds in memory, near enough: the answer, and the key, whose query text
+    may be 100 KB against a 30-byte ASK answer."""
+    return len(answer.body) + len(repr(key)) + _ENTRY_OVERHEAD

@@ -1,8 +1,9 @@
 """Check a SPARQL request before any store sees it, and say plainly why one is refused.
 
-The query is read token by token (``lexer``), in one linear pass that no query can make slow
-or deep: a ``SERVICE`` would make the store fetch a URL, ``FROM`` could name a graph on the web
-or a private one, and any update would change a read-only service. The grammar itself is
+The query is read token by token (``lexer``), in linear passes (one, plus one per level of
+nested ambiguous '<', at most ``lexer.MAX_READINGS``) that no query can make slow or deep:
+a ``SERVICE`` would make the store fetch a URL, ``FROM`` could name a graph on the web or a
+private one, and any update would change a read-only service. The grammar itself is
 checked by the engine, in a worker process that the timeout stops. Size and nesting are capped
 first, because Oxigraph's parser recurses once per nesting level and can overflow its stack.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
-from .lexer import Token, readings, tokens, unescape_codepoints
+from .lexer import Token, TooAmbiguous, readings, tokens, unescape_codepoints
 
 DEFAULT_MAX_QUERY_BYTES = 100_000
 DEFAULT_MAX_NESTING = 20  # far below the depth at which Oxigraph's parser runs out of stack
@@ -80,7 +81,10 @@ def refuse_update(text: str) -> None:
 @lru_cache(maxsize=512)
 def _parsed(text: str) -> CheckedQuery:
     unescaped = unescape_codepoints(text)
-    every_reading = readings(unescaped)
+    try:
+        every_reading = readings(unescaped)
+    except TooAmbiguous as error:
+        raise Refused(400, f"the query cannot be checked: {error}") from None
     found = every_reading[0]
     position, prefixes, base = _prologue(found)
     if position == len(found):

@@ -18,6 +18,16 @@ _WORD = re.compile(r"[^\W\d][\w\-]*(?:\.[\w\-]+)*(?::[\w\-.%\\]*)?|_:[\w\-.]+|:[
 _VARIABLE = re.compile(r"[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]*", re.UNICODE)
 _NUMBER = re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?")
 _LANGUAGE_TAG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")  # "x"@service is a tag, not a keyword
+# An IRI: '<', then none of the characters an IRI may not hold, then '>'. A match stops at the
+# next '<', so the attempts from all the '<' of a text read each character once in all.
+_IRI = re.compile(r"<[^ \t\n\"{}|^`\\<>]*>")
+#: How many times ambiguous '<' spans may be read again (see ``readings``); real queries need
+#: one or two, and each takes a pass over the text.
+MAX_READINGS = 8
+
+
+class TooAmbiguous(ValueError):
+    """The query's '<' signs can be read in more ways than the guard will try."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,8 @@ def tokens(text: str) -> list[Token]:
             if newlines:
                 line, line_start = line + newlines, text.rindex("\n", index, end) + 1
             index = end
-        elif char == "<" and iri_at(text, index):
-            end = text.index(">", index)
+        elif char == "<" and (iri := _IRI.match(text, index)):
+            end = iri.end() - 1
             found.append(Token("iri", text[index + 1 : end], line, index - line_start + 1, index))
             index = end + 1
         elif char in "?$":
@@ -92,23 +102,23 @@ def readings(text: str) -> list[list[Token]]:
     ``?a<1)`` ... ``>`` is an IRI to a lexer, but a parser reading an expression sees a
     less-than sign, and then the text up to '>' as query text. An expression is always inside
     parentheses, so only a span holding ')' can hide query text; such spans are read both ways.
+    Opening one span can reveal another; past MAX_READINGS readings, TooAmbiguous.
     """
     found = tokens(text)
     all_readings = [found]
-    opened: set[int] = set()
+    characters = list(text)
     while True:
-        ambiguous = {t.offset for t in all_readings[-1] if t.kind == "iri" and ")" in t.text} - opened
+        ambiguous = [t.offset for t in all_readings[-1] if t.kind == "iri" and ")" in t.text]
         if not ambiguous:
             return all_readings
-        opened |= ambiguous
-        text = "".join(" " if i in opened else c for i, c in enumerate(text))
-        all_readings.append(tokens(text))
-
-
-def iri_at(text: str, index: int) -> bool:
-    """Whether the '<' at index opens an IRI (and not a less-than comparison)."""
-    end = text.find(">", index)
-    return end > index and not any(c in text[index + 1 : end] for c in ' \t\n"{}|^`\\<')
+        if len(all_readings) > MAX_READINGS:
+            raise TooAmbiguous(
+                f"its '<' signs can be read as IRIs or as less-than in more than {MAX_READINGS} "
+                "nested ways; put a space after each '<' that means less-than"
+            )
+        for offset in ambiguous:
+            characters[offset] = " "
+        all_readings.append(tokens("".join(characters)))
 
 
 def _skip(pattern: re.Pattern, text: str, index: int) -> int:
