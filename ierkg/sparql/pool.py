@@ -8,6 +8,7 @@ that worker. Workers start from a fork server, never by forking the threaded web
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import queue
 import threading
@@ -19,6 +20,8 @@ from multiprocessing.connection import Connection
 
 from .engine import Answer, Job, StoreSpec, answer, open_store
 from .guard import Refused
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -177,8 +180,20 @@ class QueryPool:
         def restart() -> None:  # in the background, so the request that timed out returns now
             worker.process.join(5)
             worker.connection.close()
-            if not self._closed and not self._paused and worker.generation == self._generation:
-                self._ready(self._start())
+            wait = 1.0
+            while not self._closed and not self._paused and worker.generation == self._generation:
+                replacement = self._start()
+                try:
+                    self._ready(replacement)
+                    return
+                except (RuntimeError, OSError, EOFError) as error:
+                    # A pool that quietly shrank would end in 503s with no word why: say so, retry.
+                    replacement.process.kill()
+                    with self._lock:
+                        self._live.discard(replacement)
+                    _log.warning("%s; trying again in %g s", error, wait)
+                    time.sleep(wait)
+                    wait = min(wait * 2, 60.0)
 
         threading.Thread(target=restart, daemon=True).start()
 
