@@ -309,14 +309,18 @@ def test_the_openapi_description_covers_every_route(server: str):
 
 def api_routes() -> set[tuple[str, str]]:
     """Every JSON route the app really has, from Flask's own map (the description is not one)."""
-    from web import create_app
+    from ierkg_web import create_app
 
-    return {
-        (rule.rule, method)
-        for rule in create_app().url_map.iter_rules()
-        if rule.rule.startswith("/api/") and rule.rule != "/api/openapi.json"
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-    }
+    app = create_app()
+    try:
+        return {
+            (rule.rule, method)
+            for rule in app.url_map.iter_rules()
+            if rule.rule.startswith("/api/") and rule.rule != "/api/openapi.json"
+            for method in rule.methods - {"HEAD", "OPTIONS"}
+        }
+    finally:
+        app.extensions["ierkg.endpoint"].close()  # its query workers are processes
 
 
 # --- downloads -------------------------------------------------------------------------------------
