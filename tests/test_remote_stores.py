@@ -472,6 +472,24 @@ def test_a_redirect_is_refused_and_the_credentials_stay_home():
         recorder.close()
 
 
+def test_a_redirected_write_is_an_error_not_a_silent_success(oxigraph: Target):
+    """Queries answered, updates redirected: a delete must not say 'deleted' when nothing was."""
+    assert oxigraph.ierkg("load", "-q").returncode == 0
+    graph = graph_for("redirected", oxigraph)
+    assert oxigraph.ierkg("ingest", str(STUDY), "--graph", graph, "--scale", "1-7", "-q").returncode == 0
+    recorder = Recorder()
+    redirect = Redirect(recorder.url)
+    options = ["--endpoint", oxigraph.server.query_url, "--update-endpoint", redirect.url]
+    try:
+        deleted = run_ierkg("datasets", "delete", graph, *options)
+        assert deleted.returncode == 2 and "redirect (HTTP 307)" in deleted.stderr, deleted.stderr
+        assert oxigraph.triples_in(graph) > 0 and recorder.received == []
+    finally:
+        redirect.close()
+        recorder.close()
+        oxigraph.ierkg("datasets", "delete", graph, "-q")
+
+
 def test_basic_and_bearer_credentials(oxigraph: Target):
     proxy = AuthProxy(oxigraph.server.port, user="lab", password="s3cret", token="t0ken")
     options = ["--endpoint", proxy.url("/query"), "--update-endpoint", proxy.url("/update")]
@@ -584,3 +602,9 @@ def test_an_answer_beyond_the_configured_size_is_refused(oxigraph: Target):
     assert len(store.select("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 5")) == 5  # small answers pass
     with pytest.raises(StoreError, match="larger than 10,000 bytes"):
         store.select("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+
+def test_a_fractional_timeout_is_kept_not_cut_to_whole_seconds(oxigraph: Target):
+    # SPARQLWrapper's setTimeout made 0.5 s into 0, and every query then failed at once.
+    listed = oxigraph.ierkg("datasets", "list", "--endpoint-timeout", "0.5")
+    assert listed.returncode == 0, listed.stderr

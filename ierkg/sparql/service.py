@@ -63,6 +63,7 @@ class Endpoint:
         # The service's own calls (a dataset's ingest or delete, registry reads) keep the
         # endpoint's timeout: a load of thousands of triples is not a user's query.
         self._service_store = spec.store
+        self._one_writer = threading.Lock()  # a second writer would reopen the folder mid-write
         self.limits = limits
         self.public_datasets = tuple(public_datasets)
         self._lock = StoreLock(spec.store.directory).acquire() if spec.store.kind == "directory" else None
@@ -167,6 +168,10 @@ class Endpoint:
                 "this service keeps its store in memory, so it cannot keep datasets; start it with "
                 "--store DIR or --endpoint URL",
             )
+        with self._one_writer:
+            yield from self._written()
+
+    def _written(self) -> Iterator[Store]:
         try:
             if self._service_store.kind == "directory":
                 with self.pool.paused(), self._service_store.open() as store:
@@ -216,7 +221,7 @@ class Endpoint:
 
     def _prepare_store(self) -> tuple[str, ...]:
         """Make the store ready to serve, and say which dataset graphs are live in it."""
-        config = self.spec.store
+        config = self._service_store  # start-up's own calls get the endpoint timeout
         if config.kind == "memory":
             return tuple(graph for graph, _path in self.spec.datasets)
         if self.spec.datasets:

@@ -7,6 +7,7 @@ command line, where other users of the machine could read them.
 
 from __future__ import annotations
 
+import math
 import os
 import urllib.parse
 from collections.abc import Mapping
@@ -158,8 +159,8 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(text) if text else default
     except ValueError:
         raise IerkgError(f"{name}={text}: not a number") from None
-    if value <= 0:
-        raise IerkgError(f"{name} must be more than 0")
+    if not math.isfinite(value) or value <= 0:
+        raise IerkgError(f"{name} must be a finite number more than 0")
     return value
 
 

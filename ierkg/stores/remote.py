@@ -100,7 +100,7 @@ class RemoteStore(Store):
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
         client.setOnlyConneg(True)  # Accept only: no format= or output= parameters
-        client.setTimeout(timeout)
+        client.timeout = timeout  # setTimeout would cut it to whole seconds (0.5 s to none)
         client.setQuery(text)
         for graph in default_graphs or ():
             client.addDefaultGraph(graph)
@@ -177,7 +177,7 @@ class RemoteStore(Store):
             max_bytes=1 << 16,
             truncate=True,  # the answer to a write matters only for its status (and any error)
         )
-        if response.status >= 400:
+        if response.status >= 300:  # a redirect was not followed, so nothing was written
             raise status_error(self.name, action, response)
 
 
