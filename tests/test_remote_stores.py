@@ -360,27 +360,25 @@ def test_a_server_that_is_down_is_reported_within_the_timeout():
     assert "Traceback" not in result.stderr and time.monotonic() - started < 10
     result = run_ierkg("serve", "--port", str(free_port()), "--endpoint", closed, "--endpoint-timeout", "3")
     assert result.returncode == 2 and "cannot be reached" in result.stderr, result.stderr
-    silent = Silent()
-    try:
-        started = time.monotonic()
-        result = run_ierkg("datasets", "list", "--endpoint", silent.url, "--endpoint-timeout", "2")
-        elapsed = time.monotonic() - started
-    finally:
-        silent.close()
+    result, elapsed = _listing_from(Silent())
     assert result.returncode == 2 and "did not answer within 2 s" in result.stderr, result.stderr
     assert elapsed < 8  # about 2 s of waiting, plus starting Python
 
 
 def test_a_server_that_trickles_its_answer_is_cut_off_at_the_timeout():
-    trickle = Trickle()
-    try:
-        started = time.monotonic()
-        result = run_ierkg("datasets", "list", "--endpoint", trickle.url, "--endpoint-timeout", "2")
-        elapsed = time.monotonic() - started
-    finally:
-        trickle.close()
+    result, elapsed = _listing_from(Trickle())
     assert result.returncode == 2 and "did not finish its answer within 2 s" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and elapsed < 8
+
+
+def _listing_from(server: Silent | Trickle) -> tuple[subprocess.CompletedProcess, float]:
+    """`ierkg datasets list` against a misbehaving server with a 2 s timeout, and how long it took."""
+    try:
+        started = time.monotonic()
+        result = run_ierkg("datasets", "list", "--endpoint", server.url, "--endpoint-timeout", "2")
+        return result, time.monotonic() - started
+    finally:
+        server.close()
 
 
 @pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
