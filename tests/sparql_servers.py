@@ -111,7 +111,7 @@ MaxKeepAlives = 10
 KeepAliveTimeout = 10
 
 [SPARQL]
-ResultSetMaxRows = 1000000
+ResultSetMaxRows = {result_rows}
 MaxQueryExecutionTime = 60
 MaxQueryCostEstimationTime = 0
 """
@@ -125,8 +125,9 @@ class VirtuosoServer:
     /sparql-auth with HTTP digest, as Virtuoso asks, and holds SPARQL_UPDATE.
     """
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, result_rows: int = 1_000_000):
         self.folder = folder
+        self.result_rows = result_rows  # ResultSetMaxRows: where Virtuoso cuts an answer short
         self.http_port, self.sql_port = free_port(), free_port()
         self.process: subprocess.Popen | None = None
         self.log = folder / "console.log"
@@ -144,7 +145,12 @@ class VirtuosoServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         ini = self.folder / "virtuoso.ini"
         ini.write_text(
-            VIRTUOSO_INI.format(folder=self.folder, sql_port=self.sql_port, http_port=self.http_port)
+            VIRTUOSO_INI.format(
+                folder=self.folder,
+                sql_port=self.sql_port,
+                http_port=self.http_port,
+                result_rows=self.result_rows,
+            )
         )
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
@@ -257,21 +263,27 @@ class Redirect(_Listener):
 
 
 class Recorder(_Listener):
-    """Keeps what each request sent, and answers 200 with an empty SPARQL result."""
+    """Keeps what each request sent, and gives every one the same answer: by default 200 with
+    an empty SPARQL result."""
 
-    def __init__(self):
+    def __init__(
+        self,
+        status: str = "200 OK",
+        body: bytes = b'{"head":{"vars":[]},"results":{"bindings":[]}}',
+        content_type: str = "application/sparql-results+json",
+    ):
         self.received: list[bytes] = []
+        self.answer = (
+            f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
         super().__init__()
 
     def _handle(self, connection: socket.socket) -> None:
         try:
             self.received.append(connection.recv(65536))
-            body = b'{"head":{"vars":[]},"results":{"bindings":[]}}'
-            connection.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
-                + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                + body
-            )
+            connection.sendall(self.answer)
         except OSError:
             return
 

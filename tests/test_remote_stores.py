@@ -606,3 +606,56 @@ def test_a_fractional_timeout_is_kept_not_cut_to_whole_seconds(oxigraph: Target)
     # SPARQLWrapper's setTimeout made 0.5 s into 0, and every query then failed at once.
     listed = oxigraph.ierkg("datasets", "list", "--endpoint-timeout", "0.5")
     assert listed.returncode == 0, listed.stderr
+
+
+# --- answers a server cut short ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def capped_virtuoso(tmp_path_factory):
+    """A Virtuoso whose ResultSetMaxRows is 50: it sends at most 50 rows, with HTTP 200."""
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso-capped"), result_rows=50).start()
+    options = [
+        "--endpoint", server.query_url, "--update-endpoint", server.update_url,
+        "--user", VIRTUOSO_USER, "--auth", "digest",
+    ]  # fmt: skip
+    target = Target("virtuoso-capped", server, options, {"IERKG_ENDPOINT_PASSWORD": VIRTUOSO_PASSWORD})
+    assert target.ierkg("load", "-q").returncode == 0
+    yield target
+    server.stop()
+
+
+def test_an_answer_cut_at_virtuosos_row_limit_is_refused_not_passed_on(capped_virtuoso: Target):
+    few = capped_virtuoso.ierkg("query", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 7")
+    assert few.returncode == 0, few.stderr
+    assert len(few.stdout.splitlines()) == 1 + 7  # the header and every row: under the limit
+    cut = capped_virtuoso.ierkg("query", "SELECT ?s WHERE { ?s ?p ?o }")
+    assert cut.returncode == 2, cut.stdout[:300]
+    assert "limit of 50 rows" in cut.stderr and "ResultSetMaxRows" in cut.stderr, cut.stderr
+    assert cut.stdout == "" and "Traceback" not in cut.stderr
+    with running_server("--endpoint", capped_virtuoso.server.query_url) as base:
+        status, text = served_solutions(base, "SELECT ?s WHERE { ?s ?p ?o }")
+    assert status == 502 and "limit of 50 rows" in text, text
+
+
+def test_a_virtuoso_anytime_answer_is_refused_as_a_timeout(capped_virtuoso: Target):
+    # Virtuoso's timeout parameter (ms) makes an "anytime" query: when the time is up it sends
+    # what it has found so far with HTTP 200, and says so only in X-SQL-State.
+    anytime = capped_virtuoso.server.query_url + "?timeout=1000"
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    started = time.monotonic()
+    result = run_ierkg("query", runaway, "--endpoint", anytime, "--endpoint-timeout", "20")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 2, result.stdout[:300]
+    assert "sent only part of the answer" in result.stderr, result.stderr
+    assert result.stdout == "" and elapsed < 15
+
+
+def test_a_server_time_limit_reported_with_http_400_is_a_timeout_not_a_bad_query():
+    server = Recorder("400 Bad Request", b"Virtuoso S1T00 Error SR171: Transaction timed out", "text/plain")
+    try:
+        result = run_ierkg("query", "ASK { ?s ?p ?o }", "--endpoint", server.url)
+    finally:
+        server.close()
+    assert result.returncode == 2
+    assert "stopped the work at its own time limit" in result.stderr, result.stderr

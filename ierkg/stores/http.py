@@ -187,7 +187,7 @@ def status_error(server: str, action: str, response: Response) -> StoreError:
             f"{response.location or 'another address'}; ierkg follows none, since the credentials "
             "would go along: configure the address it points to"
         )
-    if _server_timed_out(said):
+    if server_timed_out(said):
         return StoreTimeout(f"{server} stopped the work at its own time limit{detail}")
     if response.status in (401, 403):
         return StoreError(
@@ -201,6 +201,6 @@ def status_error(server: str, action: str, response: Response) -> StoreError:
     return StoreError(f"{server} could not {action} (HTTP {response.status}){detail}")
 
 
-def _server_timed_out(said: str) -> bool:
-    """Virtuoso reports its own time limit as SQL state S1T00 or error SR171, with HTTP 500."""
+def server_timed_out(said: str) -> bool:
+    """Virtuoso reports its own time limit as SQL state S1T00 or error SR171 (with HTTP 500 or 400)."""
     return "SR171" in said or "S1T00" in said

@@ -22,7 +22,16 @@ from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 
 from .base import QueryRejected, QueryResult, Store, StoreError, StoreTimeout, StoreUnavailable
 from .config import RemoteConfig
-from .http import Credentials, Response, authorization, opener, read_within, send, status_error
+from .http import (
+    Credentials,
+    Response,
+    authorization,
+    opener,
+    read_within,
+    send,
+    server_timed_out,
+    status_error,
+)
 
 _SOLUTIONS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
@@ -74,7 +83,7 @@ class RemoteStore(Store):
             response = client.open()
         except urllib.error.HTTPError as error:
             said = read_within(error, client.deadline, 1 << 16, self.name, timeout, truncate=True)
-            if error.code == 400:
+            if error.code == 400 and not server_timed_out(_words(said)):
                 raise QueryRejected(f"{self.name} could not run the query: {_words(said)}") from None
             raise status_error(
                 self.name,
@@ -91,6 +100,7 @@ class RemoteStore(Store):
         except (OSError, HTTPException) as error:
             raise StoreUnavailable(f"{self.name} cannot be reached: {error}") from None
         with response:
+            _refuse_a_partial_answer(response.headers, self.name)
             body = read_within(response, client.deadline, self.config.max_answer_bytes, self.name, timeout)
             media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         return self._parse(body, media_type, form)
@@ -191,6 +201,26 @@ def _boolean_from_select(solutions: pyoxigraph.QuerySolutions, server: str) -> p
     return pyoxigraph.parse_query_results(
         json.dumps({"head": {}, "boolean": truth}).encode(), format=pyoxigraph.QueryResultsFormat.JSON
     )
+
+
+def _refuse_a_partial_answer(headers, server: str) -> None:
+    """Virtuoso sends a cut-short answer with HTTP 200 and says so only in its headers."""
+    state = headers.get("X-SQL-State")
+    if state:
+        said = " ".join((headers.get("X-SQL-Message") or "").split())[:200]
+        if state == "S1TAT":  # an "anytime" query: what was found before the server's time ran out
+            raise StoreTimeout(
+                f"{server} ran out of time and sent only part of the answer ({said}); ierkg refuses "
+                "partial answers: simplify the query, or raise the server's time limit"
+            )
+        raise StoreError(f"{server} flagged its answer with SQL state {state} ({said}); refused")
+    cap = headers.get("X-SPARQL-MaxRows")
+    if cap:  # sent when the answer reached Virtuoso's ResultSetMaxRows, so rows may be missing
+        raise StoreError(
+            f"{server} cut its answer at its own limit of {cap} rows, so it may be incomplete; "
+            f"add a LIMIT below {cap} to the query, or raise ResultSetMaxRows in the server's "
+            "virtuoso.ini above IERKG_MAX_RESULTS"
+        )
 
 
 def _words(said: bytes) -> str:
