@@ -117,6 +117,47 @@ def test_a_mechanism_page_says_which_cell_it_belongs_to(server: str):
     assert "It belongs to intrinsic response-dependent regulation" in text
 
 
+def placement_of(html: str) -> tuple[str, list[str], list[str]]:
+    """The 2x2 section's text, and the cells it marks as the place and as a possible place."""
+    section = re.search(r'<section class="placement[^"]*".*?</section>', html, re.S).group(0)
+    marked = re.findall(r'<td class="(current|possible)"[^>]*>\s*<a class="cell"[^>]*>([^<]+)</a>', section)
+    here = [label for mark, label in marked if mark == "current"]
+    possible = [label for mark, label in marked if mark == "possible"]
+    return text_of(section), here, possible
+
+
+def test_a_strategy_page_marks_its_cell_with_the_statements_and_sources(server: str):
+    text, here, possible = placement_of(page(server, "/ierkg/SharingGoodNews").text)
+    assert here == ["intrinsic response-dependent regulation"] and possible == []
+    assert "It belongs to intrinsic response-dependent regulation." in text
+    assert "It sits here." in text  # in words, not by colour alone
+    assert re.search(
+        r"requires partner response enthusiastic response \(evidence: Gable & Reis 2010 ?; Zaki", text
+    )
+
+
+def test_a_strategy_page_without_a_stated_column_marks_its_whole_row(server: str):
+    html = page(server, "/ierkg/Venting").text
+    text, here, possible = placement_of(html)
+    assert here == []
+    assert possible == [
+        "intrinsic response-dependent regulation",
+        "intrinsic response-independent regulation",
+    ]
+    assert "the sources do not place it in a column" in text
+    assert text.count("Its row; the column is not stated.") == 2
+    assert "does not make it response-independent interpersonal regulation" in text
+    assert re.search(r"regulates the feelings of self-targeted \(evidence: Wikipedia", text)
+    assert 'aria-current="true"' not in html  # no single cell is claimed
+
+
+def test_an_intrapersonal_strategy_page_says_it_is_outside_the_2x2(server: str):
+    html = page(server, "/ierkg/CognitiveReappraisal").text
+    text, here, possible = placement_of(html)
+    assert "It lies outside the 2×2." in text and "intrapersonal strategy" in text
+    assert here == possible == [] and '<table class="framework' not in html
+
+
 def test_a_reference_page_lists_what_it_supports(server: str):
     reply = page(server, "/ierkg/ref/ZakiWilliams2013")
     text = text_of(reply.text)
@@ -286,6 +327,17 @@ def test_the_entity_api(server: str):
     assert entity["definition"].startswith("Asking other people")
     assert {u["value"]["label"] for u in entity["used_by"]} >= {"obsessive-compulsive disorder"}
     assert all(r["evidence"] for r in entity["relations"])
+    assert entity["placement"]["kind"] == "row" and entity["placement"]["column"] is None
+    assert entity["placement"]["row"]["iri"] == IERKG + "IntrinsicInterpersonalRegulation"
+    assert entity["cell"] is None
+    placed = json.loads(page(server, "/api/entity?iri=" + IERKG + "SharingGoodNews").body)["placement"]
+    assert (
+        placed["kind"] == "cell" and placed["cell"]["iri"] == IERKG + "IntrinsicResponseDependentRegulation"
+    )
+    statement = next(s for s in placed["statements"] if s["property"]["iri"] == IERKG + "requiresResponse")
+    assert statement["evidence"] == [IERKG + "ref/GableReis2010", IERKG + "ref/ZakiWilliams2013"]
+    outside = json.loads(page(server, "/api/entity?iri=" + IERKG + "Distraction").body)["placement"]
+    assert outside["kind"] == "outside" and outside["cell"] is None
     missing = page(server, "/api/entity?iri=" + IERKG + "Nothing", accept="application/json")
     assert missing.status == 404 and json.loads(missing.body)["status"] == 404
 
@@ -305,6 +357,9 @@ def test_the_openapi_description_covers_every_route(server: str):
             (path, method.upper()) for path, operations in document["paths"].items() for method in operations
         }
         assert described == api_routes()
+        entity = document["paths"]["/api/entity"]["get"]["responses"]["200"]["content"]["application/json"]
+        placement = entity["schema"]["properties"]["placement"]
+        assert placement["properties"]["kind"]["enum"] == ["cell", "row", "column", "unplaced", "outside"]
 
 
 def api_routes() -> set[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from ierkg.catalog.entities import Entity, Link, Relation
+from ierkg.catalog.placement import Placement, PlacingStatement
 from ierkg.datasets.reports import as_json
 
 from .browse import catalog, entity_path, search_index
@@ -108,11 +109,37 @@ def _entity_json(entity: Entity) -> dict:
         "relations": [relation(r) for r in entity.relations],
         "used_by": [relation(r) for r in entity.usages],
         "cell": entity.cell,
+        "placement": _placement_json(entity.placement) if entity.placement else None,
         "citations": [
             {"iri": c.iri, "label": c.label, "reference": c.text, "doi": c.doi, "doi_url": c.doi_url}
             for c in entity.citations
         ],
         "page": entity_path(entity.iri),
+    }
+
+
+def _placement_json(placement: Placement) -> dict:
+    def axis(iri: str | None) -> dict | None:
+        return _link(catalog().link(iri)) if iri else None
+
+    return {
+        "kind": placement.kind,
+        "summary": placement.summary,
+        "reason": placement.reason,
+        "row": axis(placement.row),
+        "column": axis(placement.column),
+        "cell": axis(placement.cell),
+        "statements": [_statement_json(s) for s in placement.statements],
+    }
+
+
+def _statement_json(statement: PlacingStatement) -> dict:
+    return {
+        "subject": _link(catalog().link(statement.subject)),
+        "property": {"iri": statement.predicate, "label": statement.wording},
+        "value": _link(catalog().link(statement.value)),
+        "evidence": list(statement.sources),
+        "cited_for": statement.cited_for,
     }
 
 

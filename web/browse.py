@@ -68,7 +68,6 @@ def entity(name: str) -> Response | str:
                 entity=found,
                 neighbours=neighbourhood(found),
                 picture=(WIDTH, HEIGHT),
-                cell=_cell(found.cell),
                 downloads=RDF_DOWNLOADS,
             )
         )
@@ -212,12 +211,6 @@ def _roots() -> list:
 
 def _children_of(iri: str) -> list:
     return sorted(catalog().link(child) for child in catalog().graph.children(iri) if child in catalog())
-
-
-def _cell(iri: str | None):
-    if iri is None:
-        return None
-    return next(cell for cell in catalog().framework.cells.values() if cell.iri == iri)
 
 
 @blueprint.app_context_processor

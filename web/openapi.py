@@ -9,6 +9,59 @@ _LINK = {
     "type": "object",
     "properties": {"iri": _STRING, "label": _STRING, "page": {"type": "string", "nullable": True}},
 }
+_NULLABLE_LINK = {**_LINK, "nullable": True}
+_PLACEMENT = {
+    "type": "object",
+    "nullable": True,
+    "description": "where the entity sits in the 2x2 map; null for an entity the map is not about",
+    "properties": {
+        "kind": {
+            "type": "string",
+            "enum": ["cell", "row", "column", "unplaced", "outside"],
+            "description": "cell: row and column known; row or column: only that axis is stated (the "
+            "other is unknown, not the opposite value); unplaced: neither is stated; outside: an "
+            "intrapersonal strategy, not on the map",
+        },
+        "summary": {"type": "string", "description": "where it sits, in one sentence"},
+        "reason": {"type": "string", "description": "why, in words"},
+        "row": _NULLABLE_LINK,
+        "column": _NULLABLE_LINK,
+        "cell": _NULLABLE_LINK,
+        "statements": {
+            "type": "array",
+            "description": "the statements that place it",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "subject": _LINK,
+                    "property": {"type": "object", "properties": {"iri": _STRING, "label": _STRING}},
+                    "value": _LINK,
+                    "evidence": {"type": "array", "items": _STRING, "description": "reference IRIs"},
+                    "cited_for": {
+                        "type": "string",
+                        "enum": ["statement", "definition"],
+                        "description": "statement: an owl:Axiom on this statement cites the references; "
+                        "definition: the statement is part of the subject's definition, which they support",
+                    },
+                },
+            },
+        },
+    },
+}
+_ENTITY = {
+    "type": "object",
+    "properties": {
+        "iri": _STRING,
+        "curie": _STRING,
+        "label": _STRING,
+        "kind": {"type": "string", "enum": ["class", "property", "individual", "reference"]},
+        "definition": {"type": "string", "nullable": True},
+        "cell": {"type": "string", "nullable": True, "description": "the IRI of its 2x2 cell, if known"},
+        "placement": _PLACEMENT,
+        "page": _STRING,
+    },
+    "additionalProperties": True,
+}
 _PROBLEM = {
     "description": "a problem, as RFC 9457 problem details",
     "content": {"application/problem+json": {"schema": {"type": "object"}}},
@@ -109,7 +162,7 @@ def openapi_document(server: str, sparql: str) -> dict:
                     "summary": "One entity: definition, hierarchy, relations both ways, citations",
                     "parameters": [{"name": "iri", "in": "query", "required": True, "schema": _STRING}],
                     "responses": {
-                        "200": _json({"type": "object"}, "the entity"),
+                        "200": _json(_ENTITY, "the entity"),
                         "400": _PROBLEM,
                         "404": _PROBLEM,
                     },

@@ -23,6 +23,7 @@ from .graph import (
     is_entity,
     is_reference,
 )
+from .placement import MapPlacer, Placement
 
 # Predicates a page shows in their own places, not in the list of relations.
 _SHOWN_APART = {
@@ -107,6 +108,7 @@ class Entity:
     citations: list[Citation]  # every reference on the page
     supports: list[tuple[Link, Link, Link | str]] = field(default_factory=list)  # for a reference
     cell: str | None = None  # the 2x2 cell (class IRI) it belongs to, if any
+    placement: Placement | None = None  # where it sits in the 2x2, why, and on whose authority
     citation: Citation | None = None  # for a reference: itself
 
     @property
@@ -121,6 +123,7 @@ class Catalog:
         self.graph = graph
         self._evidence = _evidence_index(graph)
         self.framework: FrameworkMap = build_map(graph)
+        self.placer = MapPlacer(graph, self.framework, self._evidence)
         self.iris = sorted(
             {s.value for s in graph.named_subjects() if is_entity(s.value) and graph.types(s)},
             key=lambda iri: graph.label(pyoxigraph.NamedNode(iri)).lower(),
@@ -227,14 +230,17 @@ class Catalog:
             usages=sorted(usages, key=_relation_order),
             sources=sources,
             citations=[],
-            cell=self.framework.cell_of(graph, iri),
+            placement=self.placer.place(iri),
         )
+        entity.cell = entity.placement.cell if entity.placement else None
         if kind == "reference":
             entity.citation = self.citation(iri)
             entity.supports = self._supported_by(node)
         cited = {c.iri: c for c in sources}
         for relation in (*entity.relations, *entity.usages):
             cited.update((c.iri, c) for c in relation.evidence)
+        if entity.placement:
+            cited.update((ref, self.citation(ref)) for ref in entity.placement.sources)
         entity.citations = sorted(cited.values(), key=lambda c: c.label.lower())
         return entity
 

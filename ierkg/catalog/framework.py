@@ -2,8 +2,9 @@
 
 The two cuts are named classes (intrinsic / extrinsic interpersonal regulation, response-
 dependent / independent regulation); a cell is a class defined as the intersection of one of
-each; a mechanism belongs to a cell when its type says ``isMechanismOf only <cell>``. Nothing
-about the map is written here except which classes are the two cuts.
+each; a mechanism belongs to a cell when its type says ``isMechanismOf only <cell>``; a row's
+target role is the ``targetRole value <role>`` in its definition. Nothing about the map is
+written here except which classes are the two cuts. ``placement`` puts entities on the map.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .graph import OWL, SKOS, SUBCLASS, TYPE, ReleaseGraph
 ROWS = (str(IERKG.IntrinsicInterpersonalRegulation), str(IERKG.ExtrinsicInterpersonalRegulation))
 COLUMNS = (str(IERKG.ResponseDependentRegulation), str(IERKG.ResponseIndependentRegulation))
 IS_MECHANISM_OF = str(IERKG.isMechanismOf)
+TARGET_ROLE = str(IERKG.targetRole)
 
 
 @dataclass
@@ -37,22 +39,16 @@ class FrameworkMap:
     rows: list[tuple[str, str]]  # (class IRI, label)
     columns: list[tuple[str, str]]
     cells: dict[tuple[str, str], Cell]
+    row_of_role: dict[str, str] = field(default_factory=dict)  # target role value -> row class
 
     def cell(self, row: str, column: str) -> Cell | None:
         return self.cells.get((row, column))
 
-    def cell_of(self, graph: ReleaseGraph, iri: str) -> str | None:
-        """The cell an entity sits in: a cell, a subclass of one, a mechanism or its type."""
-        by_iri = {cell.iri: cell for cell in self.cells.values()}
-        node = pyoxigraph.NamedNode(iri)
-        candidates = graph.ancestors(iri) | {a for t in graph.types(node) for a in graph.ancestors(t)}
-        for candidate in candidates:
-            if candidate in by_iri:
-                return candidate
-            for cell in self.cells.values():
-                if candidate in cell.mechanism_types:
-                    return cell.iri
-        return None
+    def cell_by_iri(self, iri: str) -> Cell | None:
+        return next((cell for cell in self.cells.values() if cell.iri == iri), None)
+
+    def cell_of_mechanism_type(self, cls: str) -> Cell | None:
+        return next((cell for cell in self.cells.values() if cls in cell.mechanism_types), None)
 
 
 def build_map(graph: ReleaseGraph) -> FrameworkMap:
@@ -95,4 +91,18 @@ def build_map(graph: ReleaseGraph) -> FrameworkMap:
         [(iri, graph.label(pyoxigraph.NamedNode(iri))) for iri in ROWS],
         [(iri, graph.label(pyoxigraph.NamedNode(iri))) for iri in COLUMNS],
         cells,
+        {role: row for row in ROWS for role in _values_required(graph, row, TARGET_ROLE)},
     )
+
+
+def _values_required(graph: ReleaseGraph, cls: str, prop: str) -> list[str]:
+    """The values ``prop value <v>`` inside the class's definition as an intersection."""
+    found = []
+    for expression in graph.values(pyoxigraph.NamedNode(cls), f"{OWL}equivalentClass"):
+        members = graph.value(expression, f"{OWL}intersectionOf")
+        for member in rdf_list(graph, members) if members is not None else []:
+            on = graph.value(member, f"{OWL}onProperty")
+            value = graph.value(member, f"{OWL}hasValue")
+            if on == pyoxigraph.NamedNode(prop) and isinstance(value, pyoxigraph.NamedNode):
+                found.append(value.value)
+    return found

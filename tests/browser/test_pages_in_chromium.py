@@ -79,6 +79,25 @@ def test_a_concept_page(browser, server: str):
     assert_stayed_home(browser, server)
 
 
+def test_a_strategy_page_shows_its_place_in_the_2x2_in_words(browser, server: str):
+    browser.get(server + "/ierkg/Venting")
+    section = browser.find_element(By.CSS_SELECTOR, "section.placement")
+    row = section.find_elements(By.CSS_SELECTOR, "table.framework td.possible")
+    # The whole row is marked, each cell saying so in visible words, and no single cell is claimed.
+    assert [td.find_element(By.CSS_SELECTOR, ".marker").text for td in row] == [
+        "Its row; the column is not stated."
+    ] * 2
+    assert all(td.find_element(By.CSS_SELECTOR, ".marker").is_displayed() for td in row)
+    assert not section.find_elements(By.CSS_SELECTOR, "td.current")
+    assert "the sources do not place it in a column" in section.text
+    section.find_element(By.LINK_TEXT, "Zaki & Williams 2013").click()
+    wait(browser).until(until.url_contains("/ierkg/ref/ZakiWilliams2013"))
+    browser.get(server + "/ierkg/SharingGoodNews")
+    here = browser.find_element(By.CSS_SELECTOR, "section.placement td.current")
+    assert "intrinsic response-dependent regulation" in here.text and "It sits here." in here.text
+    assert_stayed_home(browser, server)
+
+
 def test_search_with_autocomplete(browser, server: str):
     browser.get(server + "/")
     box = browser.find_element(By.ID, "site-search-q")
@@ -179,6 +198,8 @@ def test_uploading_a_dataset(browser, server: str):
     [
         "/",
         "/ierkg/Venting",
+        "/ierkg/SharingGoodNews",
+        "/ierkg/CognitiveReappraisal",
         "/ierkg/IntrinsicResponseDependentRegulation",
         "/ierkg/ref/ZakiWilliams2013",
         "/hierarchy",
