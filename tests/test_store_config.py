@@ -3,6 +3,9 @@ one says; and what the HTTP statuses of a SPARQL server mean to a user."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from ierkg.errors import IerkgError
@@ -10,7 +13,11 @@ from ierkg.stores.base import StoreTimeout, StoreUnavailable
 from ierkg.stores.config import DEFAULT_MAX_ANSWER_MB, store_config
 from ierkg.stores.http import Response, status_error
 
+from .conftest import run_ierkg
+
 ENDPOINT = "http://127.0.0.1:7878/query"
+STUDY = Path(__file__).resolve().parents[1] / "examples" / "study.csv"  # conforms
+GRAPH = "https://lab.example/lease"
 
 
 def test_the_answer_cap_defaults_and_can_be_set():
@@ -54,3 +61,16 @@ def test_a_gateway_error_means_unavailable_and_a_redirect_names_its_target():
     assert isinstance(status_error("s", "query", Response(503, "", b"")), StoreUnavailable)
     redirect = status_error("s", "query", Response(301, "", b"", "https://elsewhere/sparql"))
     assert "redirect (HTTP 301) to https://elsewhere/sparql" in str(redirect)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "inf"])
+def test_a_bad_ingest_lease_is_named_and_nothing_is_loaded(value: str, tmp_path):
+    store = tmp_path / "store"
+    env = {**os.environ, "IERKG_INGEST_LEASE_SECONDS": value}
+    result = run_ierkg(
+        "ingest", str(STUDY), "--graph", GRAPH, "--scale", "1-7", "--store", str(store), env=env
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "IERKG_INGEST_LEASE_SECONDS" in result.stderr, result.stderr
+    listed = run_ierkg("datasets", "list", "--store", str(store))
+    assert listed.returncode == 0 and GRAPH not in listed.stdout, listed.stdout

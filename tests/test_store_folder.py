@@ -58,6 +58,20 @@ def test_a_store_folder_keeps_its_datasets_across_restarts(tmp_path: Path):
     assert counted.stdout.splitlines()[1] == str(manifest["triples"])
 
 
+def test_warnings_stop_an_ingest_unless_allowed(tmp_path: Path):
+    # Without --scale every affect rating draws a warning (its range cannot be checked).
+    store = tmp_path / "store"
+    refused = run_ierkg("ingest", str(STUDY), "--graph", GRAPH, "--store", str(store))
+    assert refused.returncode == 1, refused.stderr
+    assert "not loaded" in refused.stderr and "--allow-warnings" in refused.stderr, refused.stderr
+    listed = run_ierkg("datasets", "list", "--store", str(store))
+    assert listed.returncode == 0 and GRAPH not in listed.stdout, listed.stdout
+    allowed = run_ierkg("ingest", str(STUDY), "--graph", GRAPH, "--allow-warnings", "--store", str(store))
+    assert allowed.returncode == 0, allowed.stderr
+    listed = run_ierkg("datasets", "list", "--store", str(store))
+    assert GRAPH in listed.stdout, listed.stdout
+
+
 def test_a_folder_in_use_is_refused_with_a_way_out(tmp_path: Path):
     store = tmp_path / "store"
     with running_server("--store", str(store), env=_environment()):

@@ -130,13 +130,15 @@ def store_config(
     if timeout is not None and timeout <= 0:
         raise IerkgError("--endpoint-timeout must be more than 0 seconds")
     seconds = (
-        timeout if timeout is not None else _number(env, "IERKG_ENDPOINT_TIMEOUT", DEFAULT_ENDPOINT_TIMEOUT)
+        timeout
+        if timeout is not None
+        else positive_setting(env, "IERKG_ENDPOINT_TIMEOUT", DEFAULT_ENDPOINT_TIMEOUT)
     )
     default_batch = DEFAULT_GRAPH_STORE_BATCH_TRIPLES if graph_store_url else DEFAULT_BATCH_TRIPLES
-    batch = _number(env, "IERKG_ENDPOINT_BATCH_TRIPLES", default_batch)
+    batch = positive_setting(env, "IERKG_ENDPOINT_BATCH_TRIPLES", default_batch)
     if batch != int(batch):
         raise IerkgError("IERKG_ENDPOINT_BATCH_TRIPLES must be a whole number of triples")
-    max_answer_mb = _number(env, "IERKG_ENDPOINT_MAX_ANSWER_MB", DEFAULT_MAX_ANSWER_MB)
+    max_answer_mb = positive_setting(env, "IERKG_ENDPOINT_MAX_ANSWER_MB", DEFAULT_MAX_ANSWER_MB)
     return StoreConfig(
         remote=RemoteConfig(
             query_url=url,
@@ -153,7 +155,8 @@ def store_config(
     )
 
 
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
+def positive_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    """A setting from the environment that must be a finite number above 0, refused by name."""
     text = env.get(name) or ""
     try:
         value = float(text) if text else default

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from ..errors import IerkgError
 from .base import Store, StoreError, StoreTimeout, StoreUnavailable
+from .config import positive_setting
 
 REGISTRY_GRAPH = "https://w3id.org/ierkg/store#registry"
 NS = "https://w3id.org/ierkg/store#"
@@ -132,9 +133,7 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
 
 def lease_length() -> dt.timedelta:
     """How long a staging claim holds unless renewed (IERKG_INGEST_LEASE_SECONDS, default 600)."""
-    seconds = float(os.environ.get("IERKG_INGEST_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
-    if seconds <= 0:
-        raise IerkgError("IERKG_INGEST_LEASE_SECONDS must be more than 0")
+    seconds = positive_setting(os.environ, "IERKG_INGEST_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
     return dt.timedelta(seconds=seconds)
 
 
