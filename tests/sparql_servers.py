@@ -299,6 +299,7 @@ class AuthProxy:
         self, upstream_port: int, user: str = "", password: str = "", token: str = "", delay: float = 0
     ):
         self.delay = delay
+        self.requests: list[str] = []  # "METHOD /path?query" of each request forwarded
         expected = set()
         if user:
             expected.add("Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
@@ -319,6 +320,7 @@ class AuthProxy:
                     return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
+                proxy.requests.append(f"{self.command} {self.path}")
                 upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
                 dropped = ("host", "authorization") if expected else ("host",)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}

@@ -170,6 +170,34 @@ def _update(target: Target, text: str) -> None:
     )
 
 
+def test_the_graph_store_protocol_carries_the_writes_when_configured(oxigraph: Target):
+    """The deploy.md recipe for Oxigraph: bulk writes go to /store, not through SPARQL Update."""
+    proxy = AuthProxy(oxigraph.server.port)  # in front of /store only, to see what goes there
+    graph = graph_for("graph-store", oxigraph)
+    store_options = [*oxigraph.options, "--graph-store", proxy.url("/store")]
+    try:
+        _update(oxigraph, f"DROP SILENT GRAPH <{RELEASE_GRAPH}>")
+        loaded = run_ierkg("load", *store_options, env={**os.environ, **oxigraph.env})
+        assert loaded.returncode == 0, loaded.stderr
+        assert oxigraph.triples_in(RELEASE_GRAPH) == RELEASE_TRIPLES
+        ingested = run_ierkg("ingest", str(STUDY), "--graph", graph, "--scale", "1-7", *store_options)
+        assert ingested.returncode == 0, ingested.stderr
+        sent = [line.removeprefix("POST /store?graph=") for line in proxy.requests]
+        # The release goes to a staging graph, then moves; the dataset goes to its own graph,
+        # which the registry keeps hidden until it is live.
+        staged = [line for line in sent if line.startswith("urn%3Aierkg%3Astaging%3A")]
+        assert staged and sent == [*staged, urllib.parse.quote(graph, safe="")], proxy.requests
+        listed = oxigraph.ierkg("datasets", "list")
+        assert graph in listed.stdout, listed.stdout
+        rows = oxigraph.direct(
+            PER_CELL.replace("?episode a ?cell", f"GRAPH <{graph}> {{ ?episode a ?cell }}")
+        )
+        assert {row["cell"]: int(row["n"]) for row in rows} == STUDY_CELLS
+    finally:
+        proxy.close()
+        oxigraph.ierkg("datasets", "delete", graph, "-q")
+
+
 # --- coded datasets ----------------------------------------------------------------------------
 
 
@@ -255,6 +283,12 @@ def test_the_service_serves_a_remote_store_and_keeps_datasets_private(target: Ta
         assert status == 200 and rows == []
         status, text = served_solutions(base, "ASK {}", **{"default-graph-uri": graph})
         assert status == 400 and "there is no graph" in text
+        # Naming the private graph in the query itself reaches nothing either.
+        status, rows = served_solutions(base, f"SELECT * WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT 1")
+        assert status == 200 and rows == [], rows
+        for clause in (f"FROM <{graph}>", f"FROM NAMED <{graph}>"):
+            status, text = served_solutions(base, f"SELECT * {clause} WHERE {{ ?s ?p ?o }} LIMIT 1")
+            assert status == 400 and "reads only its own graphs" in text, (clause, status, text)
         # The concept pages come from the server's copy of the release.
         with urllib.request.urlopen(base + "/ierkg/Venting", timeout=30) as page:
             assert page.status == 200 and b"venting" in page.read().lower()
