@@ -244,6 +244,27 @@ class Trickle(_Listener):
             return
 
 
+class Stall(_Listener):
+    """Sends an error status at once, one byte of its body after ``pause`` seconds, and then
+    nothing more: a server that hangs halfway through its error message."""
+
+    def __init__(self, pause: float):
+        self.pause = pause
+        super().__init__()
+
+    def _handle(self, connection: socket.socket) -> None:
+        try:
+            connection.recv(65536)
+            connection.sendall(
+                b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\n"
+                b"Content-Length: 1000\r\n\r\n"
+            )
+            time.sleep(self.pause)
+            connection.sendall(b"E")
+        except OSError:
+            return
+
+
 class Redirect(_Listener):
     """Answers every request with a 307 to ``target`` (a Recorder, say)."""
 

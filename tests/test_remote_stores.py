@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from ierkg.datasets import synthetic
-from ierkg.stores.base import StoreError
+from ierkg.stores.base import StoreError, StoreTimeout
 from ierkg.stores.config import store_config
 
 from .conftest import run_ierkg
@@ -36,6 +36,7 @@ from .sparql_servers import (
     Recorder,
     Redirect,
     Silent,
+    Stall,
     Trickle,
     VirtuosoServer,
 )
@@ -405,6 +406,20 @@ def test_a_server_that_trickles_its_answer_is_cut_off_at_the_timeout():
     assert "Traceback" not in result.stderr and elapsed < 8
 
 
+def test_an_error_message_that_stalls_halfway_is_cut_off_at_the_deadline():
+    # Read the old way, the wait after the first byte would get a whole timeout of its own.
+    server = Stall(pause=1.2)
+    store = store_config(endpoint=server.url, timeout=2).open()
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreTimeout, match="did not finish its answer within 2 s"):
+            store.select("SELECT * WHERE { ?s ?p ?o }")
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert 1.9 < elapsed < 2.6, elapsed
+
+
 def _listing_from(server: Silent | Trickle) -> tuple[subprocess.CompletedProcess, float]:
     """`ierkg datasets list` against a misbehaving server with a 2 s timeout, and how long it took."""
     try:
@@ -532,8 +547,12 @@ def test_basic_and_bearer_credentials(oxigraph: Target):
             "load", *options, "--user", "lab", env={**os.environ, "IERKG_ENDPOINT_PASSWORD": "s3cret"}
         )
         assert basic.returncode == 0, basic.stderr
-        bearer = run_ierkg("datasets", "list", *options, env={**os.environ, "IERKG_ENDPOINT_TOKEN": "t0ken"})
+        assert oxigraph.triples_in(RELEASE_GRAPH) == RELEASE_TRIPLES
+        bearer = run_ierkg(
+            "datasets", "list", "--json", *options, env={**os.environ, "IERKG_ENDPOINT_TOKEN": "t0ken"}
+        )
         assert bearer.returncode == 0, bearer.stderr
+        assert isinstance(json.loads(bearer.stdout), list)  # the server's answer, read through the proxy
         wrong = run_ierkg("datasets", "list", *options, env={**os.environ, "IERKG_ENDPOINT_TOKEN": "nope"})
         assert wrong.returncode == 2 and "refused" in wrong.stderr and "nope" not in wrong.stderr
     finally:

@@ -55,6 +55,8 @@ class EmbeddedStore(Store):
     which is safe only while no process writes it (ierkg.stores.lock sees to that).
     """
 
+    speaks_oxigraph_syntax_errors = True
+
     def __init__(self, directory: Path | None = None, read_only: bool = False):
         self.directory = directory
         self._writable = directory is not None and not read_only

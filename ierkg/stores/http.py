@@ -172,6 +172,8 @@ def read_within(
 
 def _wait_at_most(response, seconds: float) -> None:
     """Bound the next receive on the response's socket (urllib exposes it only privately)."""
+    if isinstance(response, urllib.error.HTTPError):  # an error status wraps the response itself
+        response = response.fp
     connection = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
     if connection is not None:
         connection.settimeout(max(seconds, 0.001))

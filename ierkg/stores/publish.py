@@ -109,6 +109,10 @@ def batches(lines: Iterable[bytes], size: int, linked_size: int = 250) -> Iterat
     half-restrictions; lines are grouped by the blank nodes that connect them first. Lines with
     blank nodes come in their own, smaller batches (about ``linked_size``): servers turn them
     into templates, and Virtuoso refuses large templates.
+
+    Plain lines stream; lines with blank nodes are held until the end, since a later line may
+    join two groups. That stays small: the release has a few thousand, ierkg's conversion of a
+    table writes none, and RDF input is read whole to be validated in any case.
     """
     plain: list[bytes] = []
     linked: dict[str, list[bytes]] = {}
