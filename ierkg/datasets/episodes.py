@@ -9,14 +9,14 @@ an unknown code becomes a recognisable placeholder IRI that the shapes report as
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, unquote
 
 from ..namespaces import IERKG
-from .columns import BY_NAME, DCTERMS_IDENTIFIER
+from .columns import BY_NAME, DCTERMS_IDENTIFIER, Column
 from .tables import Row
 from .vocabulary import Vocabulary
 
@@ -87,13 +87,16 @@ class EpisodeWriter:
         self.vocabulary = vocabulary
         self.keep = predicates
         self.plan = [
-            (BY_NAME[name], header, f"<{BY_NAME[name].prop}>")
+            (header, f"<{column.prop}>", self._converter(column), column.kind in _SAME_TEXT_SAME_TERMS)
             for name, header in columns.items()
-            if name not in ("target_role", "social_scale", "goal") and self._wanted(BY_NAME[name].prop)
+            if name not in ("target_role", "social_scale", "goal")
+            and self._wanted((column := BY_NAME[name]).prop)
         ]
         self.header = {name: columns.get(name) for name in BY_NAME}
         self.codes: dict[tuple[str, str], str] = {}
         self.nodes: dict[tuple[str, str], str] = {}
+        # (header, cell text) -> terms; descriptions share these lists, so none may change them
+        self.terms: dict[tuple[str, str], list[str]] = {}
         self.dataset = f"<{self.base}>"
         self.in_dataset = self._wanted(str(IERKG.inDataset))
 
@@ -124,28 +127,18 @@ class EpisodeWriter:
         props: dict[str, list[str]] = {_RDF_TYPE: [_EPISODE]}
         if self.in_dataset:
             props[_IN_DATASET] = [self.dataset]
-        for column, header, prop in self.plan:
+        terms = self.terms
+        for header, prop, convert, reusable in self.plan:
             text = cells.get(header, "")
             if not text:
                 continue
-            kind = column.kind
-            if kind == "code":
-                props[prop] = [self.code(column.value_set, column.name, text)]
-            elif kind == "codes":
-                props[prop] = _unique(self.code(column.value_set, column.name, c) for c in _split(text))
-            elif kind == "id":
-                if column.name == "episode_id":
-                    props[prop] = [_string(text)]
-                else:
-                    props[prop] = [self._node(subjects, _NODE_KIND[column.name], text)]
-            elif kind == "ids":
-                props[prop] = _unique(self._node(subjects, "person", i) for i in _split(text))
-            elif kind == "number":
-                props[prop] = [_number(text)]
-            elif kind == "datetime":
-                props[prop] = [_datetime(text)]
+            if reusable:  # codes and ratings repeat: each distinct cell is converted once
+                values = terms.get((header, text))
+                if values is None:
+                    values = terms[(header, text)] = convert(text, subjects)
+                props[prop] = values
             else:
-                props[prop] = [_string(text)]
+                props[prop] = convert(text, subjects)
         self._goal(cells.get(self.header["goal"] or "", ""), props)
         self._derived(cells, props)
         return props
@@ -166,11 +159,30 @@ class EpisodeWriter:
             regulator in targets,
             len(set(targets)) > 1,
         )
-        written = tuple(cells.get(header, "") for _column, header, _prop in self.plan)
+        written = tuple(cells.get(header, "") for header, *_rest in self.plan)
         coded = tuple(
             cells.get(self.header[name] or "", "") for name in ("goal", "target_role", "social_scale")
         )
         return written + coded + relation
+
+    def _converter(self, column: Column) -> Callable[[str, Subjects], list[str]]:
+        """How one column's cell text becomes its terms (people and coders are added to subjects)."""
+        kind, name = column.kind, column.name
+        if kind == "code":
+            return lambda text, _subjects: [self.code(column.value_set, name, text)]
+        if kind == "codes":
+            return lambda text, _subjects: _unique(self.code(column.value_set, name, c) for c in _split(text))
+        if kind == "id" and name == "episode_id":
+            return lambda text, _subjects: [_string(text)]
+        if kind == "id":
+            return lambda text, subjects: [self._node(subjects, _NODE_KIND[name], text)]
+        if kind == "ids":
+            return lambda text, subjects: _unique(self._node(subjects, "person", i) for i in _split(text))
+        if kind == "number":
+            return lambda text, _subjects: [_number(text)]
+        if kind == "datetime":
+            return lambda text, _subjects: [_datetime(text)]
+        return lambda text, _subjects: [_string(text)]
 
     def _node(self, subjects: Subjects, kind: str, identifier: str) -> str:
         key = (kind, identifier)
@@ -218,6 +230,8 @@ def _unique(terms: Iterable[str]) -> list[str]:
 
 
 _NODE_KIND = {"regulator_id": "person", "interaction_id": "interaction", "coder_id": "coder"}
+# Column kinds whose terms depend on the cell's text alone (ids add people; times hardly repeat).
+_SAME_TEXT_SAME_TERMS = frozenset({"code", "codes", "number", "text"})
 Triple = tuple[str, str, str]  # subject, predicate and object, each an N-Triples term
 _RDF_TYPE, _EPISODE, _IN_DATASET = f"<{RDF_TYPE}>", f"<{IERKG.Episode}>", f"<{IERKG.inDataset}>"
 # Formatted once: rdflib's namespace attribute lookups are slow in a loop over rows.
