@@ -39,6 +39,7 @@ def test_the_answer_cap_defaults_and_can_be_set():
         ("IERKG_ENDPOINT_TIMEOUT", "-1", "IERKG_ENDPOINT_TIMEOUT must be a finite number more than 0"),
         ("IERKG_ENDPOINT_BATCH_TRIPLES", "1.5", "IERKG_ENDPOINT_BATCH_TRIPLES must be a whole number"),
         ("IERKG_ENDPOINT_BATCH_TRIPLES", "many", "IERKG_ENDPOINT_BATCH_TRIPLES=many: not a number"),
+        ("IERKG_ENDPOINT_TIMEOUT", "1e300", "IERKG_ENDPOINT_TIMEOUT must be at most 1,000,000,000"),
     ],
 )
 def test_a_bad_setting_is_named(variable: str, value: str, said: str):
@@ -55,6 +56,14 @@ def test_virtuosos_own_time_limit_is_a_timeout_not_a_failure():
     said = b"Virtuoso S1T00 Error SR171: Transaction timed out"
     error = status_error("the server", "answer the query", Response(500, "text/plain", said))
     assert isinstance(error, StoreTimeout) and "time limit" in str(error) and "SR171" in str(error)
+    anytime = b"Virtuoso S1TAT Error SR171: ANYTIME timeout"  # newer Virtuoso, at MaxQueryExecutionTime
+    assert isinstance(status_error("s", "query", Response(500, "text/plain", anytime)), StoreTimeout)
+
+
+def test_a_query_that_merely_mentions_a_timeout_code_is_not_a_timeout():
+    said = b"Virtuoso 37000 Error SP030: syntax error\n\nSPARQL query:\nSELECT * { ?s ?p 'SR171' ."
+    error = status_error("s", "query", Response(400, "text/plain", said))
+    assert not isinstance(error, StoreTimeout) and "HTTP 400" in str(error)
 
 
 def test_a_gateway_error_means_unavailable_and_a_redirect_names_its_target():
@@ -63,7 +72,7 @@ def test_a_gateway_error_means_unavailable_and_a_redirect_names_its_target():
     assert "redirect (HTTP 301) to https://elsewhere/sparql" in str(redirect)
 
 
-@pytest.mark.parametrize("value", ["abc", "0", "inf"])
+@pytest.mark.parametrize("value", ["abc", "0", "inf", "1e12"])
 def test_a_bad_ingest_lease_is_named_and_nothing_is_loaded(value: str, tmp_path):
     store = tmp_path / "store"
     env = {**os.environ, "IERKG_INGEST_LEASE_SECONDS": value}

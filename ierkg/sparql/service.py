@@ -138,7 +138,15 @@ class Endpoint:
         answer = self.pool.run(job)
         if answer.status != 200:
             raise RuntimeError(f"the release could not be read from the store: {answer.body[:200]!r}")
-        return list(pyoxigraph.parse(answer.body, format=pyoxigraph.RdfFormat.N_TRIPLES))
+        triples = list(pyoxigraph.parse(answer.body, format=pyoxigraph.RdfFormat.N_TRIPLES))
+        expected = release_manifest(self.spec.release)["triples"]
+        if len(triples) != expected:  # Virtuoso cuts a CONSTRUCT at ResultSetMaxRows unmarked
+            raise IerkgError(
+                f"{self._service_store.describe()} sent {len(triples):,} of the release's "
+                f"{expected:,} triples; if it caps its answers (Virtuoso: ResultSetMaxRows), "
+                "raise the cap above that"
+            )
+        return triples
 
     def describe(self, iri: str, media_type: str) -> bytes:
         """An entity's own triples and the evidence annotating them, in an RDF format."""

@@ -155,6 +155,9 @@ def store_config(
     )
 
 
+_LARGEST_SETTING = 1_000_000_000
+
+
 def positive_setting(env: Mapping[str, str], name: str, default: float) -> float:
     """A setting from the environment that must be a finite number above 0, refused by name."""
     text = env.get(name) or ""
@@ -164,6 +167,8 @@ def positive_setting(env: Mapping[str, str], name: str, default: float) -> float
         raise IerkgError(f"{name}={text}: not a number") from None
     if not math.isfinite(value) or value <= 0:
         raise IerkgError(f"{name} must be a finite number more than 0")
+    if value > _LARGEST_SETTING:  # beyond this, clocks and socket timeouts overflow
+        raise IerkgError(f"{name} must be at most {_LARGEST_SETTING:,}")
     return value
 
 

@@ -204,5 +204,7 @@ def status_error(server: str, action: str, response: Response) -> StoreError:
 
 
 def server_timed_out(said: str) -> bool:
-    """Virtuoso reports its own time limit as SQL state S1T00 or error SR171 (with HTTP 500 or 400)."""
-    return "SR171" in said or "S1T00" in said
+    """Virtuoso reports its own time limit as SQL state S1T00 or S1TAT, or error SR171 (with
+    HTTP 500 or 400). Only its message is read, not the query it echoes after it."""
+    message = said.split("SPARQL query:", 1)[0]
+    return any(code in message for code in ("SR171", "S1T00", "S1TAT"))
