@@ -9,6 +9,7 @@ the server holds with plain SPARQL requests of its own, not through ierkg.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from ierkg.datasets import synthetic
+from ierkg.sparql.engine import Job, answer
 from ierkg.stores.base import StoreError, StoreTimeout
 from ierkg.stores.config import store_config
 
@@ -693,6 +695,19 @@ def test_an_answer_cut_at_virtuosos_row_limit_is_refused_not_passed_on(capped_vi
     refused = run_ierkg("serve", "--endpoint", capped_virtuoso.server.query_url, "--port", str(free_port()))
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert f"of the release's {RELEASE_TRIPLES:,} triples" in refused.stderr, refused.stderr
+
+
+def test_a_row_limit_above_the_callers_own_is_no_loss(capped_virtuoso: Target):
+    # The service reads at most IERKG_MAX_RESULTS rows and calls more "too many", so Virtuoso
+    # cutting at 50 rows matters only to a caller who would read 50 or more.
+    store = store_config(endpoint=capped_virtuoso.server.query_url).open()
+    everything = "SELECT ?s WHERE { ?s ?p ?o }"
+    graphs = ([RELEASE_GRAPH], [RELEASE_GRAPH])
+    job = Job(everything, "SELECT", "application/sparql-results+json", *map(tuple, graphs), 10)
+    too_many = answer(store, job)
+    assert too_many.status == 400 and b"more than 10 results" in too_many.body, too_many.body
+    cut = answer(store, dataclasses.replace(job, limit=50))
+    assert cut.status == 502 and b"limit of 50 rows" in cut.body, cut.body
 
 
 def test_a_virtuoso_anytime_answer_is_refused_as_a_timeout(capped_virtuoso: Target):

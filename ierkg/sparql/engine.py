@@ -77,7 +77,9 @@ def answer(store: Store, job: Job) -> Answer:
     try:
         if not store.speaks_oxigraph_syntax_errors:
             check_syntax(job.query)
-        result = store.query(job.query, job.default_graphs, job.named_graphs, form=job.form)
+        result = store.query(
+            job.query, job.default_graphs, job.named_graphs, form=job.form, rows_wanted=job.limit
+        )
         if job.form == "ASK":
             body = write_boolean(bool(result), job.media_type)
         elif job.form == "SELECT":

@@ -57,11 +57,13 @@ class Store(ABC):
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         form: str | None = None,
+        rows_wanted: int | None = None,
     ) -> QueryResult:
         """Run a query; the graph lists, when given, are the query's dataset (FROM, FROM NAMED).
 
         ``form`` (SELECT, ASK, CONSTRUCT, DESCRIBE) is a hint: a server is asked for results in a
-        format that suits it.
+        format that suits it. ``rows_wanted`` says the caller reads no more than that many rows
+        (and reports more as too many), so a server's own, higher cap does not matter.
         """
 
     @abstractmethod

@@ -82,6 +82,7 @@ class EmbeddedStore(Store):
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         form: str | None = None,
+        rows_wanted: int | None = None,
     ) -> QueryResult:
         options = {}
         if default_graphs is not None:
