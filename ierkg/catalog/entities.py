@@ -107,9 +107,13 @@ class Entity:
     sources: list[Citation]  # what the entity's own definition cites
     citations: list[Citation]  # every reference on the page
     supports: list[tuple[Link, Link, Link | str]] = field(default_factory=list)  # for a reference
-    cell: str | None = None  # the 2x2 cell (class IRI) it belongs to, if any
     placement: Placement | None = None  # where it sits in the 2x2, why, and on whose authority
     citation: Citation | None = None  # for a reference: itself
+
+    @property
+    def cell(self) -> str | None:
+        """The 2x2 cell (class IRI) it belongs to, when both its row and column are known."""
+        return self.placement.cell if self.placement else None
 
     @property
     def curie(self) -> str:
@@ -232,7 +236,6 @@ class Catalog:
             citations=[],
             placement=self.placer.place(iri),
         )
-        entity.cell = entity.placement.cell if entity.placement else None
         if kind == "reference":
             entity.citation = self.citation(iri)
             entity.supports = self._supported_by(node)
