@@ -188,6 +188,8 @@ def test_serve_says_why_it_cannot_start(tmp_path):
     assert result.returncode == 2 and "is not an ierkg release" in result.stderr
     result = run_ierkg("serve", "--workers", "0")
     assert result.returncode == 2 and "at least 1" in result.stderr
+    result = run_ierkg("serve", "--overflow-workers", "-1")
+    assert result.returncode == 2 and "cannot be negative" in result.stderr
 
 
 def test_build_refuses_a_header_whose_version_differs_from_the_package(source_copy, tmp_path):

@@ -1,5 +1,6 @@
-"""The query pool's workers: a worker that dies is replaced, and a replacement that cannot
-start is logged and tried again rather than leaving the pool one worker short for good."""
+"""The query pool's workers: a worker that dies is replaced, a replacement that cannot start is
+logged and tried again rather than leaving the pool one worker short for good, and extra
+workers answer while runaway queries hold every worker, within their cap, stopping when idle."""
 
 from __future__ import annotations
 
@@ -10,10 +11,20 @@ import time
 from pathlib import Path
 
 from ierkg.resources import release_dir
+from ierkg.sparql import pool as pool_module
 from ierkg.sparql.engine import Job, StoreSpec
 from ierkg.sparql.pool import QueryPool
+from ierkg.stores.publish import RELEASE_GRAPH
 
 ASK = Job("ASK { ?s ?p ?o }", "ASK", "application/sparql-results+json", (), (), 10)
+RUNAWAY = Job(
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",  # billions of rows
+    "SELECT",
+    "application/sparql-results+json",
+    (RELEASE_GRAPH,),
+    (),
+    10,
+)
 
 
 def test_a_replacement_that_cannot_start_is_logged_and_tried_again(tmp_path: Path, caplog):
@@ -37,3 +48,66 @@ def test_a_replacement_that_cannot_start_is_logged_and_tried_again(tmp_path: Pat
         hidden.rename(release / "ierkg.nt")
         waiting.join(30)
         assert [answer.status for answer in answers] == [200]  # the retry brought it back
+
+
+def _in_background(pool: QueryPool, job: Job, outcomes: list) -> threading.Thread:
+    def run() -> None:
+        try:
+            outcomes.append(pool.run(job).status)
+        except Exception as error:  # noqa: BLE001 - the test reads what came back
+            outcomes.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_an_extra_worker_answers_while_runaways_hold_every_worker_and_stops_when_idle(monkeypatch):
+    monkeypatch.setattr(pool_module, "EXTRA_IDLE_SECONDS", 1.0)
+    with QueryPool(StoreSpec(release_dir()), workers=1, timeout=4, overflow=1) as pool:
+        runaways: list = []
+        first = _in_background(pool, RUNAWAY, runaways)
+        time.sleep(0.5)  # the one worker is now held by the runaway
+        started = time.monotonic()
+        assert pool.run(ASK).status == 200
+        waited = time.monotonic() - started
+        assert waited < 2.0, f"the quick query waited {waited:.2f} s for a worker"
+        assert len(pool._live) == 2 and pool._extras == 1
+
+        # A second runaway takes the extra; the cap holds: no third process starts for the next query.
+        second = _in_background(pool, RUNAWAY, runaways)
+        time.sleep(0.5)
+        waiting: list = []
+        third = _in_background(pool, ASK, waiting)
+        time.sleep(1.0)
+        assert len(pool._live) == 2 and waiting == []  # it waits for a worker to free up
+        for thread in (first, second, third):
+            thread.join(15)
+        assert [getattr(r, "status", None) for r in runaways] == [400, 400]  # both stopped at the timeout
+        assert waiting == [200]  # answered by the replacement of the stopped worker
+
+        # The extra that timed out is gone, not replaced; an idle extra stops after EXTRA_IDLE_SECONDS.
+        deadline = time.monotonic() + 10
+        while (pool._extras or len(pool._live) != 1) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pool._extras == 0 and len(pool._live) == 1
+        assert pool.run(ASK).status == 200
+
+
+def test_without_overflow_a_query_waits_for_the_runaway_to_be_stopped():
+    with QueryPool(StoreSpec(release_dir()), workers=1, timeout=2, overflow=0) as pool:
+        runaways: list = []
+        first = _in_background(pool, RUNAWAY, runaways)
+        time.sleep(0.5)
+        started = time.monotonic()
+        reply = None
+        try:
+            reply = pool.run(ASK)
+        except Exception as error:  # noqa: BLE001
+            reply = error
+        waited = time.monotonic() - started
+        first.join(10)
+        assert len(pool._live) == 1
+        # No extra: it waited for the only worker until the runaway was stopped (then took its
+        # replacement, or ran out of time itself).
+        assert getattr(reply, "status", None) in (200, 503) and waited >= 1.4

@@ -447,6 +447,26 @@ def test_a_runaway_query_is_stopped_while_another_client_is_answered(server: str
     assert [r.status for r in replies] == [200] * 4
 
 
+def test_runaways_on_every_worker_do_not_hold_up_a_third_client(server: str):
+    # The server has 2 workers: two runaways hold both, and an extra worker answers the third.
+    replies: list[Reply] = []
+    runaways = [
+        threading.Thread(target=lambda n=n: replies.append(post_query(server, f"{RUNAWAY}\n# runaway {n}")))
+        for n in range(2)
+    ]
+    for thread in runaways:
+        thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    quick = get(server, {"query": f"{LABELS}\n# while both workers are held"})
+    quick_seconds = time.monotonic() - started
+    for thread in runaways:
+        thread.join(30)
+    assert quick.status == 200 and quick_seconds < 1.2, f"the third client waited {quick_seconds:.2f} s"
+    assert [r.status for r in replies] == [400, 400]
+    assert all(f"longer than {TIMEOUT} s and was stopped" in r.text for r in replies)
+
+
 def test_many_clients_with_new_queries_at_once(server: str):
     # Every query is new (the named queries, each made unique), so each is parsed while the
     # others are: nothing may interfere.

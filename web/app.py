@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         StoreSpec(settings.release, settings.datasets, settings.store),
         Limits(settings.query_timeout, settings.max_query_bytes, settings.max_nesting, settings.max_results),
         workers=settings.query_workers,
+        overflow_workers=settings.overflow_workers,
         public_datasets=settings.public_datasets,
         cache_bytes=settings.answer_cache_bytes,
     )

@@ -9,10 +9,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ierkg.errors import IerkgError
 from ierkg.resources import release_dir
 from ierkg.sparql.guard import DEFAULT_MAX_NESTING, DEFAULT_MAX_QUERY_BYTES
-from ierkg.sparql.pool import DEFAULT_TIMEOUT
-from ierkg.stores.config import StoreConfig, store_config
+from ierkg.sparql.pool import DEFAULT_OVERFLOW, DEFAULT_TIMEOUT
+from ierkg.stores.config import StoreConfig, count_setting, positive_setting, store_config
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class Settings:
     release: Path = field(default_factory=release_dir)
     query_timeout: float = DEFAULT_TIMEOUT  # seconds a query may run before it is stopped
     query_workers: int = 2  # processes answering SPARQL queries
+    # Extra workers started while all of those are busy (runaway queries), stopped when idle.
+    overflow_workers: int = DEFAULT_OVERFLOW
     max_query_bytes: int = DEFAULT_MAX_QUERY_BYTES
     max_nesting: int = DEFAULT_MAX_NESTING
     max_results: int = 100_000  # rows (or triples) one answer may hold
@@ -43,16 +46,17 @@ class Settings:
         defaults = cls()
         return cls(
             release=Path(env["IERKG_RELEASE"]) if env.get("IERKG_RELEASE") else defaults.release,
-            query_timeout=float(env.get("IERKG_QUERY_TIMEOUT", defaults.query_timeout)),
-            query_workers=int(env.get("IERKG_QUERY_WORKERS", defaults.query_workers)),
-            max_query_bytes=int(env.get("IERKG_MAX_QUERY_BYTES", defaults.max_query_bytes)),
-            max_nesting=int(env.get("IERKG_MAX_NESTING", defaults.max_nesting)),
-            max_results=int(env.get("IERKG_MAX_RESULTS", defaults.max_results)),
-            max_upload_bytes=int(env.get("IERKG_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
-            concurrent_validations=int(
-                env.get("IERKG_CONCURRENT_VALIDATIONS", defaults.concurrent_validations)
+            query_timeout=positive_setting(env, "IERKG_QUERY_TIMEOUT", defaults.query_timeout),
+            query_workers=count_setting(env, "IERKG_QUERY_WORKERS", defaults.query_workers),
+            overflow_workers=count_setting(env, "IERKG_OVERFLOW_WORKERS", defaults.overflow_workers, 0),
+            max_query_bytes=count_setting(env, "IERKG_MAX_QUERY_BYTES", defaults.max_query_bytes),
+            max_nesting=count_setting(env, "IERKG_MAX_NESTING", defaults.max_nesting),
+            max_results=count_setting(env, "IERKG_MAX_RESULTS", defaults.max_results),
+            max_upload_bytes=count_setting(env, "IERKG_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
+            concurrent_validations=count_setting(
+                env, "IERKG_CONCURRENT_VALIDATIONS", defaults.concurrent_validations
             ),
-            answer_cache_bytes=int(env.get("IERKG_ANSWER_CACHE_BYTES", defaults.answer_cache_bytes)),
+            answer_cache_bytes=count_setting(env, "IERKG_ANSWER_CACHE_BYTES", defaults.answer_cache_bytes, 0),
             datasets=_datasets(env.get("IERKG_DATASETS", "")),
             public_datasets=tuple(env.get("IERKG_PUBLIC_DATASETS", "").split()),
             store=store_config(environ=env),
@@ -66,6 +70,6 @@ def _datasets(text: str) -> tuple[tuple[str, Path], ...]:
     for item in text.split():
         graph, sep, path = item.partition("=")
         if not sep or not graph or not path:
-            raise ValueError(f"IERKG_DATASETS: '{item}' is not GRAPH_IRI=FILE")
+            raise IerkgError(f"IERKG_DATASETS: '{item}' is not GRAPH_IRI=FILE")
         pairs.append((graph, Path(path)))
     return tuple(pairs)

@@ -25,6 +25,11 @@ def add_command(commands) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument("--workers", type=int, help="processes answering SPARQL queries (default: 2)")
+    serve.add_argument(
+        "--overflow-workers",
+        type=int,
+        help="extra query processes started while all workers are busy, stopped when idle (default: 4)",
+    )
     serve.add_argument("--threads", type=int, default=8, help="threads answering HTTP requests (default: 8)")
     serve.add_argument("--timeout", type=float, help="seconds a SPARQL query may run (default: 10)")
     serve.add_argument("--release", type=Path, help="release folder (default: the packaged release)")
@@ -41,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         name: value
         for name, value in (
             ("query_workers", args.workers),
+            ("overflow_workers", args.overflow_workers),
             ("query_timeout", args.timeout),
             ("release", args.release),
         )
@@ -49,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     settings = dataclasses.replace(Settings.from_environment(), store=config_from_args(args), **overrides)
     if settings.query_workers < 1 or args.threads < 1:
         raise IerkgError("--workers and --threads must be at least 1")
+    if settings.overflow_workers < 0:
+        raise IerkgError("--overflow-workers cannot be negative (0 turns the overflow off)")
     if not (settings.release / "ierkg.nt").is_file():
         raise IerkgError(
             f"{settings.release} is not an ierkg release (no ierkg.nt); build one with 'ierkg build'"

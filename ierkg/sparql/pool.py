@@ -4,6 +4,11 @@ Oxigraph cannot cancel a running query, and a deeply nested one can overflow its
 the process. So each query runs in a worker process holding its own copy of the store: past the
 timeout the worker is killed (the work really stops) and replaced, and a crash takes down only
 that worker. Workers start from a fork server, never by forking the threaded web server.
+
+A few runaway queries could still hold every worker until their timeout. So when no worker
+frees up within OVERFLOW_AFTER seconds, an extra worker is started for the waiting query (up
+to ``overflow`` of them; one costs about 30 MB and starts in well under a second), and each
+extra stops again once it has been idle for EXTRA_IDLE_SECONDS.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from .guard import Refused
 _log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_OVERFLOW = 4
+OVERFLOW_AFTER = 0.25  # seconds a query waits for a worker before an extra one is started
+EXTRA_IDLE_SECONDS = 30.0
 
 
 @dataclass(eq=False)  # identity: each worker is one process
@@ -31,17 +39,33 @@ class _Worker:
     process: multiprocessing.process.BaseProcess
     connection: Connection
     generation: int  # workers of an older generation saw the store before a write: retired
+    extra: bool = False  # started because every worker was busy; stops again when idle
+    busy: bool = False
+    jobs: int = 0  # jobs checked out so far: an idle extra is stopped only if this did not change
+    retired: bool = False  # taken out of use; the checkout skips it
+    stopped: bool = False
 
 
 class QueryPool:
-    """``workers`` processes answering jobs, each for at most ``timeout`` seconds."""
+    """``workers`` processes answering jobs, each for at most ``timeout`` seconds, and up to
+    ``overflow`` extra ones while all of those are busy."""
 
-    def __init__(self, spec: StoreSpec, workers: int = 2, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(
+        self,
+        spec: StoreSpec,
+        workers: int = 2,
+        timeout: float = DEFAULT_TIMEOUT,
+        overflow: int = DEFAULT_OVERFLOW,
+    ):
         if workers < 1:
             raise ValueError("a query pool needs at least one worker")
+        if overflow < 0:
+            raise ValueError("a query pool's overflow cannot be negative")
         self.spec = spec
         self.timeout = timeout
         self.size = workers
+        self.overflow = overflow
+        self._extras = 0  # extra workers running or starting
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["ierkg.sparql.pool"])
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -84,6 +108,7 @@ class QueryPool:
             self._generation += 1
             retired = list(self._live)
             self._live.clear()
+            self._extras = 0
         for worker in retired:
             worker.process.kill()
             worker.process.join(5)
@@ -102,7 +127,7 @@ class QueryPool:
             worker.connection.send(job)
             if worker.connection.poll(self.timeout):
                 result = worker.connection.recv()
-                self._idle.put(worker)
+                self._checkin(worker)
                 return result
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
@@ -135,28 +160,98 @@ class QueryPool:
 
     def _checkout(self) -> _Worker:
         deadline = time.monotonic() + self.timeout
+        asked_for_extra = False
         while True:
+            wait = max(0.0, deadline - time.monotonic())
             try:
-                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+                worker = self._idle.get(timeout=wait if asked_for_extra else min(wait, OVERFLOW_AFTER))
             except queue.Empty:
+                if not asked_for_extra and time.monotonic() < deadline and not self._paused:
+                    asked_for_extra = True  # one extra per waiting query at most
+                    self._start_extra()
+                    continue
                 if self._paused:
                     raise Refused(503, "the store is being written to; try again shortly") from None
                 raise Refused(
                     503,
-                    f"all {self.size} query workers stayed busy for {self.timeout:g} s; try again shortly",
+                    f"all {self.size + self._extras} query workers stayed busy for {self.timeout:g} s; "
+                    "try again shortly",
                 ) from None
-            if worker.generation != self._generation:
-                continue  # retired by a write; already stopped
+            with self._lock:
+                usable = not worker.retired and worker.generation == self._generation
+                if usable:
+                    worker.busy = True
+                    worker.jobs += 1
+            if not usable:
+                continue  # retired by a write, or an extra that was idle too long; already stopped
             if worker.process.is_alive():
                 return worker
             self._replace(worker)  # died while idle: start another, and keep waiting
 
-    def _start(self) -> _Worker:
+    def _checkin(self, worker: _Worker) -> None:
+        with self._lock:
+            worker.busy = False
+            jobs = worker.jobs
+        self._idle.put(worker)
+        if worker.extra:
+            self._stop_when_idle(worker, jobs)
+
+    def _start_extra(self) -> None:
+        """Start one more worker in the background, if the overflow allows."""
+        with self._lock:
+            if self._closed or self._extras >= self.overflow:
+                return
+            self._extras += 1
+            generation = self._generation
+
+        def get_ready() -> None:
+            worker = self._start(extra=True, generation=generation)
+            try:
+                self._ready(worker)
+            except (RuntimeError, OSError, EOFError) as error:
+                _log.warning("%s (an extra one, started while all were busy)", error)
+                self._stop(worker)
+                return
+            if self._closed:
+                self._stop(worker)
+            else:
+                self._stop_when_idle(worker, 0)
+
+        threading.Thread(target=get_ready, daemon=True).start()
+
+    def _stop_when_idle(self, worker: _Worker, jobs: int) -> None:
+        """Stop the extra worker in EXTRA_IDLE_SECONDS unless it has taken a job by then."""
+
+        def stop_if_idle() -> None:
+            with self._lock:
+                if worker.retired or worker.busy or worker.jobs != jobs:
+                    return  # in use since; its own check-in set a new timer
+                worker.retired = True
+            self._stop(worker)
+
+        timer = threading.Timer(EXTRA_IDLE_SECONDS, stop_if_idle)
+        timer.daemon = True
+        timer.start()
+
+    def _stop(self, worker: _Worker) -> None:
+        """End an extra worker for good: it is not replaced."""
+        with self._lock:
+            if worker.stopped:
+                return
+            worker.stopped = worker.retired = True
+            if worker.generation == self._generation:  # a write's restart already forgot older ones
+                self._extras -= 1
+            self._live.discard(worker)
+        worker.process.kill()
+        worker.process.join(5)
+        worker.connection.close()
+
+    def _start(self, extra: bool = False, generation: int | None = None) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_serve, args=(child, self.spec), daemon=True)
         process.start()
         child.close()
-        worker = _Worker(process, parent, self._generation)
+        worker = _Worker(process, parent, self._generation if generation is None else generation, extra=extra)
         with self._lock:
             self._live.add(worker)
         return worker
@@ -171,6 +266,9 @@ class QueryPool:
         self._idle.put(worker)
 
     def _replace(self, worker: _Worker) -> None:
+        if worker.extra:  # an extra that timed out or died is simply gone: the pool needs no more
+            self._stop(worker)
+            return
         worker.process.kill()
         with self._lock:
             self._live.discard(worker)

@@ -56,6 +56,7 @@ class Endpoint:
         spec: StoreSpec,
         limits: Limits,
         workers: int,
+        overflow_workers: int = 0,
         public_datasets: Sequence[str] = (),
         cache_bytes: int = 64 * 2**20,
     ):
@@ -76,7 +77,9 @@ class Endpoint:
             # A server is asked a little past the timeout, so that its own answer (or our
             # message about it) comes back before the worker is stopped.
             grace = 2.0 if spec.store.kind == "remote" else 0.0
-            self.pool = QueryPool(self.spec, workers=workers, timeout=limits.timeout + grace)
+            self.pool = QueryPool(
+                self.spec, workers=workers, timeout=limits.timeout + grace, overflow=overflow_workers
+            )
         except BaseException:
             self._release_lock()
             raise

@@ -172,6 +172,20 @@ def positive_setting(env: Mapping[str, str], name: str, default: float) -> float
     return value
 
 
+def count_setting(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    """A setting from the environment that must be a whole number of at least ``minimum``."""
+    text = (env.get(name) or "").strip()
+    try:
+        value = int(text) if text else default
+    except ValueError:
+        raise IerkgError(f"{name}={text}: not a whole number") from None
+    if value < minimum:
+        raise IerkgError(f"{name} must be at least {minimum}")
+    if value > _LARGEST_SETTING:
+        raise IerkgError(f"{name} must be at most {_LARGEST_SETTING:,}")
+    return value
+
+
 def add_store_options(parser) -> None:
     """The options every store-using command takes (the same names everywhere)."""
     group = parser.add_argument_group(
