@@ -140,7 +140,8 @@ class Endpoint:
         job = Job(query, "CONSTRUCT", "application/n-triples", (), (RELEASE_GRAPH,), _NO_CAP)
         answer = self.pool.run(job)
         if answer.status != 200:
-            raise RuntimeError(f"the release could not be read from the store: {answer.body[:200]!r}")
+            said = answer.body[:500].decode("utf-8", "replace")
+            raise IerkgError(f"the release could not be read from {self._service_store.describe()}: {said}")
         triples = list(pyoxigraph.parse(answer.body, format=pyoxigraph.RdfFormat.N_TRIPLES))
         expected = release_manifest(self.spec.release)["triples"]
         if len(triples) != expected:  # Virtuoso cuts a CONSTRUCT at ResultSetMaxRows unmarked

@@ -63,6 +63,8 @@ class RemoteStore(Store):
         self.name = f"the SPARQL server at {config.query_url}"
         self.credentials = Credentials(config.user, config.password, config.token, config.auth)
         self.batch_triples = config.batch_triples
+        self._row_cap: int | None = None  # the server's own cap on answer rows, once learnt
+        self._no_cap_up_to = 0  # answers of this many rows are known not to reach a cap
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -74,12 +76,21 @@ class RemoteStore(Store):
         form: str | None = None,
         rows_wanted: int | None = None,
     ) -> QueryResult:
-        timeout = self.config.timeout
-        client = self._client(text, default_graphs, named_graphs, timeout)
+        client = self._client(text, default_graphs, named_graphs, self.config.timeout)
         form = form or client.queryType
-        client.addCustomHttpHeader(
-            "Accept", _GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE") else _SOLUTIONS_ACCEPT
+        graph_form = form in ("CONSTRUCT", "DESCRIBE")
+        headers, body, media_type = self._ask(
+            client, _GRAPH_ACCEPT if graph_form else _SOLUTIONS_ACCEPT, rows_wanted
         )
+        result = self._parse(body, media_type, form)
+        if graph_form and (headers.get("Server") or "").startswith("Virtuoso"):
+            self._refuse_a_cut_graph(len(result), rows_wanted)
+        return result
+
+    def _ask(self, client: _Client, accept: str, rows_wanted: int | None) -> tuple:
+        """Send the query; the answer's headers, body and media type, or a StoreError that says why."""
+        timeout = self.config.timeout
+        client.addCustomHttpHeader("Accept", accept)
         try:
             response = client.open()
         except urllib.error.HTTPError as error:
@@ -104,7 +115,30 @@ class RemoteStore(Store):
             _refuse_a_partial_answer(response.headers, self.name, rows_wanted)
             body = read_within(response, client.deadline, self.config.max_answer_bytes, self.name, timeout)
             media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        return self._parse(body, media_type, form)
+        return response.headers, body, media_type
+
+    def _refuse_a_cut_graph(self, triples: int, rows_wanted: int | None) -> None:
+        """Virtuoso cuts a CONSTRUCT or DESCRIBE at ResultSetMaxRows triples and does not say so.
+
+        A SELECT over the cap is marked (X-SPARQL-MaxRows), so one of ``triples + 1`` rows,
+        each with nothing bound (a few bytes a row), tells whether the cap is at or below
+        ``triples``: then the graph may be cut. What the probes learn is kept.
+        """
+        if triples == 0 or triples <= self._no_cap_up_to:
+            return
+        if self._row_cap is None:
+            probe = f"SELECT ?nothing WHERE {{ ?a ?b ?c . ?d ?e ?f }} LIMIT {triples + 1}"
+            client = self._client(probe, None, None, self.config.timeout)
+            try:
+                self._ask(client, _SOLUTIONS_ACCEPT, None)
+            except _CutShort as cut:
+                self._row_cap = int(cut.cap) if cut.cap.isdigit() else 1
+            else:
+                self._no_cap_up_to = triples
+                return
+        if triples < self._row_cap or (rows_wanted is not None and self._row_cap > rows_wanted):
+            return  # under the cap; or past what the caller reads, who calls that "too many"
+        raise _cut_at(self.name, str(self._row_cap))
 
     def _client(self, text, default_graphs, named_graphs, timeout: float) -> _Client:
         client = _Client(self.config.query_url, opener(self.config.query_url, self.credentials))
@@ -219,11 +253,24 @@ def _refuse_a_partial_answer(headers, server: str, rows_wanted: int | None) -> N
     if cap and rows_wanted is not None and cap.isdigit() and int(cap) > rows_wanted:
         return  # the caller stops reading before the cap, and reports the rest as too many
     if cap:  # sent when the answer reached Virtuoso's ResultSetMaxRows, so rows may be missing
-        raise StoreError(
-            f"{server} cut its answer at its own limit of {cap} rows, so it may be incomplete; "
-            f"add a LIMIT below {cap} to the query, or raise ResultSetMaxRows in the server's "
-            "virtuoso.ini above IERKG_MAX_RESULTS"
-        )
+        raise _cut_at(server, cap)
+
+
+class _CutShort(StoreError):
+    """The server stopped its answer at its own row cap, ``cap``."""
+
+    def __init__(self, message: str, cap: str):
+        super().__init__(message)
+        self.cap = cap
+
+
+def _cut_at(server: str, cap: str) -> _CutShort:
+    return _CutShort(
+        f"{server} cut its answer at its own limit of {cap} rows, so it may be incomplete; "
+        f"add a LIMIT below {cap} to the query, or raise ResultSetMaxRows in the server's "
+        "virtuoso.ini above IERKG_MAX_RESULTS",
+        cap,
+    )
 
 
 def _words(said: bytes) -> str:
