@@ -362,6 +362,49 @@ def test_an_ingest_killed_halfway_leaves_no_visible_graph(target: Target, tmp_pa
     assert target.triples_in(graph) == 0
 
 
+# A process that dies for good once it has written its first batch: no cleanup code runs.
+DIE_AFTER_ONE_BATCH = """
+import os, sys
+from ierkg.cli import main
+from ierkg.stores.{module} import {store}
+write = {store}.{method}
+def write_then_die(self, *args, **kwargs):
+    write(self, *args, **kwargs)
+    os._exit(9)
+{store}.{method} = write_then_die
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def killed_after_one_batch(
+    module: str, store: str, *args: str, env: dict, method: str = "add_ntriples"
+) -> int:
+    """Run an ierkg command that is killed (exit 9) right after the store's first ``method`` call."""
+    script = DIE_AFTER_ONE_BATCH.format(module=module, store=store, method=method)
+    command = [sys.executable, "-c", script, *args]
+    return subprocess.run(command, check=False, env=env, capture_output=True, timeout=120).returncode
+
+
+def test_a_release_load_killed_halfway_is_cleaned_up(target: Target):
+    graph = graph_for("killed-release-load", target)
+    lease = {"IERKG_INGEST_LEASE_SECONDS": "3"}
+    env = {**os.environ, **target.env, **lease}
+    assert (
+        killed_after_one_batch("remote", "RemoteStore", "load", "--graph", graph, *target.options, env=env)
+        == 9
+    )
+    staging = (
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'urn:ierkg:staging:')) }"
+    )
+    left = [row["g"] for row in target.direct(staging)]
+    assert left and target.triples_in(graph) == 0  # a part of the release, under a staging name
+    time.sleep(3.5)  # its lease runs out; the next command that opens the store removes it
+    assert target.ierkg("datasets", "list", "--json", env=lease).returncode == 0
+    assert [row["g"] for row in target.direct(staging)] == []
+    assert target.ierkg("load", "--graph", graph, "-q").returncode == 0  # and a new load goes through
+    assert target.triples_in(graph) == RELEASE_TRIPLES
+
+
 def test_an_account_that_may_only_read_starts_beside_an_orphaned_ingest(virtuoso: Target):
     """Virtuoso's anonymous SPARQL user may not DROP: the service and the commands it may run
     start anyway, keep the orphan hidden, and leave its removal to a command that can write."""

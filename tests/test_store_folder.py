@@ -28,7 +28,16 @@ from ierkg.stores.embedded import EmbeddedStore
 from ierkg.stores.publish import batches
 
 from .conftest import run_ierkg
-from .test_remote_stores import PER_CELL, RELEASE_GRAPH, SAMPLE, STUDY, STUDY_CELLS, _upload, served_solutions
+from .test_remote_stores import (
+    PER_CELL,
+    RELEASE_GRAPH,
+    SAMPLE,
+    STUDY,
+    STUDY_CELLS,
+    _upload,
+    killed_after_one_batch,
+    served_solutions,
+)
 from .web_server import running_server
 
 GRAPH = "https://lab.example/study-1"
@@ -260,3 +269,44 @@ def test_a_table_is_converted_without_blank_nodes_so_its_ingest_streams(tmp_path
         triples = ready.rdf_path.read_bytes()
     assert triples.count(b"\n") > 500 * 10
     assert b"_:" not in triples
+
+
+def test_a_first_release_load_killed_halfway_is_cleaned_up_when_the_folder_is_next_opened(tmp_path: Path):
+    store = tmp_path / "store"
+    env = {**os.environ, "IERKG_STORE": str(store)}
+    assert killed_after_one_batch("embedded", "EmbeddedStore", "datasets", "list", env=env) == 9
+    raw = pyoxigraph.Store.read_only(str(store))
+    graphs = {g.value for g in raw.named_graphs()}
+    del raw
+    assert any(g.startswith("urn:ierkg:staging:") for g in graphs) and RELEASE_GRAPH not in graphs
+    listing = run_ierkg("datasets", "list", "--json", "--store", str(store))
+    assert listing.returncode == 0 and json.loads(listing.stdout) == []
+    raw = pyoxigraph.Store.read_only(str(store))
+    graphs = {g.value for g in raw.named_graphs()}
+    noted = list(raw.quads_for_pattern(None, pyoxigraph.NamedNode(registry.NS + "releaseStagingUntil"), None))
+    del raw
+    assert not any(g.startswith("urn:ierkg:staging:") for g in graphs) and RELEASE_GRAPH in graphs
+    assert noted == []
+
+
+def test_an_ingest_killed_after_its_data_is_on_disk_still_leaves_nothing_visible(tmp_path: Path):
+    # The worst moment: every triple written and flushed, but the graph not yet registered live.
+    store = tmp_path / "store"
+    env = {**os.environ, "IERKG_STORE": str(store)}
+    ingest_args = ("ingest", str(STUDY), "--graph", GRAPH, "--scale", "1-7")
+    died = killed_after_one_batch(
+        "embedded", "EmbeddedStore", *ingest_args, env=env, method="add_ntriples_file"
+    )
+    assert died == 9
+    raw = pyoxigraph.Store.read_only(str(store))
+    written = len(list(raw.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(GRAPH))))
+    del raw
+    assert written > 0  # the whole dataset is in the folder, only hidden
+    listing = run_ierkg("datasets", "list", "--all", "--json", "--store", str(store))
+    assert listing.returncode == 0 and json.loads(listing.stdout) == []
+    asked = run_ierkg(
+        "query", f"ASK {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}", "--store", str(store), "--format", "json"
+    )
+    assert asked.returncode == 0 and json.loads(asked.stdout)["boolean"] is False
+    again = run_ierkg("ingest", *ingest_args[1:], "--store", str(store), "-q")
+    assert again.returncode == 0, again.stderr  # the graph is free again

@@ -3,7 +3,8 @@
 RDF graphs are sets, but blank nodes are not shared between loads: inserting the release's
 restrictions twice would leave two copies of each. So the release is written to a staging
 graph and moved over the release graph in one update (MOVE replaces the target), unless the
-store already holds exactly that release, in which case nothing is written.
+store already holds exactly that release, in which case nothing is written. The staging
+graph is noted in the registry, with a lease, so that a load that dies is cleaned up.
 """
 
 from __future__ import annotations
@@ -60,15 +61,22 @@ def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, bat
     if held == (version, triples):
         return Published(graph, version, triples, written=False)
     _refuse_other_content(store, graph, held)
+    from . import registry
+
+    lines = _release_lines(release)
     staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
+    # Noted first: a load killed before the move leaves a graph that cleanup() then finds.
+    registry.note_release_staging(store, staging)
     try:
-        for part in batches(_release_lines(release), batch):
+        for part in batches(lines, batch):
             store.add_ntriples(staging, part)
         store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
     except BaseException:
         with suppress(StoreError):  # the first failure is the one to report
             store.drop(staging)
+            registry.forget_release_staging(store, staging)
         raise
+    registry.forget_release_staging(store, staging)
     held = held_release(store, graph)
     if held != (version, triples):
         raise IerkgError(

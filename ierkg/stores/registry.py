@@ -32,6 +32,8 @@ from .config import positive_setting
 REGISTRY_GRAPH = "https://w3id.org/ierkg/store#registry"
 NS = "https://w3id.org/ierkg/store#"
 STATE, LEASE, CLAIM = f"<{NS}state>", f"<{NS}leaseUntil>", f"<{NS}claim>"
+# A release being written to a staging graph before it is moved over the release graph.
+RELEASE_STAGING = f"<{NS}releaseStagingUntil>"
 _XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 DEFAULT_LEASE_SECONDS = 600.0
@@ -128,7 +130,30 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
                 _log.warning("left <%s> for a command that may write to clean up: %s", row["g"], error)
                 continue
             removed.append(row["g"])
+    for row in store.select(
+        f"SELECT ?g ?lease WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {RELEASE_STAGING} ?lease }} }}"
+    ):
+        if everything_staged or _moment(row["lease"]) < now:
+            try:
+                store.drop(row["g"])
+                forget_release_staging(store, row["g"])
+            except (StoreUnavailable, StoreTimeout):
+                raise
+            except StoreError as error:
+                _log.warning("left <%s> for a command that may write to clean up: %s", row["g"], error)
+                continue
+            removed.append(row["g"])
     return removed
+
+
+def note_release_staging(store: Store, graph: str) -> None:
+    """Record a release's staging graph before it is written, so that cleanup finds it if the load dies."""
+    until = _time(_now(lease_length()))
+    store.update(f"INSERT DATA {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} {until} }} }}")
+
+
+def forget_release_staging(store: Store, graph: str) -> None:
+    store.update(f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?lease }} }}")
 
 
 def lease_length() -> dt.timedelta:
