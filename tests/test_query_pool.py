@@ -73,6 +73,10 @@ def test_an_extra_worker_answers_while_runaways_hold_every_worker_and_stops_when
         waited = time.monotonic() - started
         assert waited < 2.0, f"the quick query waited {waited:.2f} s for a worker"
         assert len(pool._live) == 2 and pool._extras == 1
+        threads = threading.active_count()
+        for _ in range(200):  # all answered by the extra: no thread per job may pile up
+            assert pool.run(ASK).status == 200
+        assert threading.active_count() <= threads + 2
 
         # A second runaway takes the extra; the cap holds: no third process starts for the next query.
         second = _in_background(pool, RUNAWAY, runaways)
@@ -111,3 +115,24 @@ def test_without_overflow_a_query_waits_for_the_runaway_to_be_stopped():
         # No extra: it waited for the only worker until the runaway was stopped (then took its
         # replacement, or ran out of time itself).
         assert getattr(reply, "status", None) in (200, 503) and waited >= 1.4
+
+
+def test_a_job_that_arrives_during_a_write_waits_for_the_new_workers():
+    with QueryPool(StoreSpec(release_dir()), workers=1, timeout=10) as pool:
+        old_workers = set(pool._live)
+        entered = threading.Event()
+
+        def write() -> None:
+            with pool.paused():
+                entered.set()
+                time.sleep(1.0)  # the write; no worker may hold the store meanwhile
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        entered.wait(10)
+        started = time.monotonic()
+        assert pool.run(ASK).status == 200
+        waited = time.monotonic() - started
+        writer.join(10)
+        assert waited >= 0.8, f"answered after {waited:.2f} s, during the write"
+        assert not (set(pool._live) & old_workers)  # by a worker of the new generation

@@ -580,3 +580,19 @@ def test_pages_load_nothing_from_other_servers(server: str, path: str):
     sources = loaded_sources(reply.text)
     assert sources and all(s.startswith("/static/") for s in sources), sources
     assert "default-src 'self'" in reply.headers["Content-Security-Policy"]
+
+
+def test_an_entity_in_rdf_says_503_when_no_query_worker_is_free():
+    # A page that asks the store gets the store's refusal, as /sparql does, never a 500.
+    from web import create_app
+    from web.config import Settings
+
+    app = create_app(Settings(query_timeout=0.5, query_workers=1, overflow_workers=0, answer_cache_bytes=0))
+    endpoint = app.extensions["ierkg.endpoint"]
+    try:
+        endpoint.pool.close()  # every worker gone, as if each were held by a runaway query
+        reply = app.test_client().get("/ierkg/Venting", headers={"Accept": "text/turtle"})
+        assert reply.status_code == 503 and "query workers stayed busy" in reply.get_data(as_text=True)
+        assert app.test_client().get("/ierkg/Venting", headers={"Accept": BROWSER}).status_code == 200
+    finally:
+        endpoint.close()

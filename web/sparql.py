@@ -179,6 +179,6 @@ def _without_query() -> Response:
     return response
 
 
-@blueprint.errorhandler(Refused)
+@blueprint.app_errorhandler(Refused)  # pages that ask the store (an entity in RDF) too
 def refused(refusal: Refused) -> Response:
     return Response(refusal.message + "\n", status=refusal.status, content_type="text/plain; charset=utf-8")

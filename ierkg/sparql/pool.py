@@ -41,7 +41,7 @@ class _Worker:
     generation: int  # workers of an older generation saw the store before a write: retired
     extra: bool = False  # started because every worker was busy; stops again when idle
     busy: bool = False
-    jobs: int = 0  # jobs checked out so far: an idle extra is stopped only if this did not change
+    idle_since: float = 0.0  # time.monotonic() of its last check-in
     retired: bool = False  # taken out of use; the checkout skips it
     stopped: bool = False
 
@@ -76,6 +76,8 @@ class QueryPool:
         self._paused = False
         self._busy = 0
         self._gate = threading.Condition()
+        self._closing = threading.Event()
+        self._reaper: threading.Thread | None = None  # stops idle extras; started with the first
         self._start_generation()
 
     def _start_generation(self) -> None:
@@ -86,6 +88,9 @@ class QueryPool:
     def run(self, job: Job) -> Answer:
         """The job's answer; Refused(503) if no worker frees up in time, or on a timeout."""
         with self._gate:
+            # While a writer drains the workers, a new job must not take one of the old ones.
+            if not self._gate.wait_for(lambda: not self._paused, timeout=self.timeout):
+                raise Refused(503, "the store is being written to; try again shortly")
             self._busy += 1
         try:
             return self._run(job)
@@ -116,10 +121,13 @@ class QueryPool:
         try:
             yield
         finally:
-            with self._gate:
-                self._paused = False
-            if not self._closed:
-                self._start_generation()
+            try:
+                if not self._closed:
+                    self._start_generation()
+            finally:
+                with self._gate:
+                    self._paused = False
+                    self._gate.notify_all()
 
     def _run(self, job: Job) -> Answer:
         worker = self._checkout()
@@ -143,6 +151,7 @@ class QueryPool:
 
     def close(self) -> None:
         self._closed = True
+        self._closing.set()
         with self._lock:
             workers = list(self._live)
         for worker in workers:
@@ -181,7 +190,6 @@ class QueryPool:
                 usable = not worker.retired and worker.generation == self._generation
                 if usable:
                     worker.busy = True
-                    worker.jobs += 1
             if not usable:
                 continue  # retired by a write, or an extra that was idle too long; already stopped
             if worker.process.is_alive():
@@ -191,10 +199,8 @@ class QueryPool:
     def _checkin(self, worker: _Worker) -> None:
         with self._lock:
             worker.busy = False
-            jobs = worker.jobs
+            worker.idle_since = time.monotonic()
         self._idle.put(worker)
-        if worker.extra:
-            self._stop_when_idle(worker, jobs)
 
     def _start_extra(self) -> None:
         """Start one more worker in the background, if the overflow allows."""
@@ -203,9 +209,21 @@ class QueryPool:
                 return
             self._extras += 1
             generation = self._generation
+            if self._reaper is None:
+                self._reaper = threading.Thread(target=self._stop_idle_extras, daemon=True)
+                self._reaper.start()
 
         def get_ready() -> None:
-            worker = self._start(extra=True, generation=generation)
+            try:
+                worker = self._start(extra=True, generation=generation)
+            except OSError as error:  # no process or pipe to be had: the slot is free again
+                _log.warning("an extra query worker could not start: %s", error)
+                with self._lock:
+                    if generation == self._generation:
+                        self._extras -= 1
+                return
+            if worker is None:
+                return  # a write began meanwhile, and forgot the slot
             try:
                 self._ready(worker)
             except (RuntimeError, OSError, EOFError) as error:
@@ -214,24 +232,23 @@ class QueryPool:
                 return
             if self._closed:
                 self._stop(worker)
-            else:
-                self._stop_when_idle(worker, 0)
 
         threading.Thread(target=get_ready, daemon=True).start()
 
-    def _stop_when_idle(self, worker: _Worker, jobs: int) -> None:
-        """Stop the extra worker in EXTRA_IDLE_SECONDS unless it has taken a job by then."""
-
-        def stop_if_idle() -> None:
+    def _stop_idle_extras(self) -> None:
+        """One thread for the pool: every few seconds, stop the extras idle for EXTRA_IDLE_SECONDS."""
+        while not self._closing.wait(min(EXTRA_IDLE_SECONDS / 4, 5.0)):
+            now = time.monotonic()
             with self._lock:
-                if worker.retired or worker.busy or worker.jobs != jobs:
-                    return  # in use since; its own check-in set a new timer
-                worker.retired = True
-            self._stop(worker)
-
-        timer = threading.Timer(EXTRA_IDLE_SECONDS, stop_if_idle)
-        timer.daemon = True
-        timer.start()
+                idle = [
+                    w
+                    for w in self._live
+                    if w.extra and not w.busy and not w.retired and now - w.idle_since >= EXTRA_IDLE_SECONDS
+                ]
+                for worker in idle:
+                    worker.retired = True  # the checkout skips it from now on
+            for worker in idle:
+                self._stop(worker)
 
     def _stop(self, worker: _Worker) -> None:
         """End an extra worker for good: it is not replaced."""
@@ -246,14 +263,21 @@ class QueryPool:
         worker.process.join(5)
         worker.connection.close()
 
-    def _start(self, extra: bool = False, generation: int | None = None) -> _Worker:
+    def _start(self, extra: bool = False, generation: int | None = None) -> _Worker | None:
+        """A new worker process; None if ``generation`` has been retired by a write meanwhile."""
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_serve, args=(child, self.spec), daemon=True)
-        process.start()
-        child.close()
-        worker = _Worker(process, parent, self._generation if generation is None else generation, extra=extra)
+        # Started under the lock: a write that bumps the generation then sees it in _live and
+        # stops it, or it sees the new generation here and never opens the store.
         with self._lock:
+            if generation is not None and generation != self._generation:
+                parent.close()
+                child.close()
+                return None
+            process.start()
+            worker = _Worker(process, parent, self._generation, extra=extra, idle_since=time.monotonic())
             self._live.add(worker)
+        child.close()
         return worker
 
     def _ready(self, worker: _Worker) -> None:
@@ -280,7 +304,9 @@ class QueryPool:
             worker.connection.close()
             wait = 1.0
             while not self._closed and not self._paused and worker.generation == self._generation:
-                replacement = self._start()
+                replacement = self._start(generation=worker.generation)
+                if replacement is None:
+                    return  # a write began: it starts the new generation itself
                 try:
                     self._ready(replacement)
                     return

@@ -199,7 +199,7 @@ class Endpoint:
         self.answers.clear()  # answers given before the write are not given again
         try:
             self.refresh()
-        except StoreError as error:
+        except (StoreError, Refused) as error:  # Refused: no query worker was free in time
             _log.warning("could not read %s again after a write: %s", self.spec.store.describe(), error)
             self._refreshed = float("-inf")  # the next query tries again
 
