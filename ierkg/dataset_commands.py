@@ -264,7 +264,9 @@ def run_validate(args: argparse.Namespace) -> int:
     engine = _engine(args.engine)
     progress = Progress("validating", quiet=args.quiet)
     if is_rdf(args.data):
-        report = validate_rdf(args.data, engine, placer=Placer())
+        report = validate_rdf(
+            args.data, engine, placer=Placer(), scale=scale, column_map=column_map, sheet=args.sheet
+        )
     else:
         report = validate_table(
             args.data,
@@ -290,13 +292,14 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_classify(args: argparse.Namespace) -> int:
     from .datasets.classify import chart_counts, classify_rdf, classify_table
     from .datasets.columns import load_column_map
-    from .datasets.rdf_input import is_rdf
+    from .datasets.rdf_input import is_rdf, refuse_table_options
     from .progress import Progress
 
     _refuse_overwriting([args.out], [args.data, args.map])
     column_map = load_column_map(args.map) if args.map else None
     progress = Progress("classifying", quiet=args.quiet)
     if is_rdf(args.data):
+        refuse_table_options(args.data, column_map=column_map, sheet=args.sheet)
         run = lambda stream: classify_rdf(args.data, stream)  # noqa: E731
     else:
         run = lambda stream: classify_table(  # noqa: E731 - the same call for a file and for stdout
@@ -341,6 +344,10 @@ def _write(path: Path, produce: Callable):
             result = produce(stream)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a report is not
         os.replace(temporary, path)
+    except OSError as exc:  # a folder of that name, or a file that may not be replaced
+        Path(temporary).unlink(missing_ok=True)
+        what = "it is a folder" if path.is_dir() else exc.strerror
+        raise IerkgError(f"{path}: cannot write there: {what}; name a file with --out") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

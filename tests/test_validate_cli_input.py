@@ -15,6 +15,8 @@ from openpyxl.chart import BarChart
 
 from .conftest import run_ierkg
 
+SAMPLE_TTL = (Path(__file__).resolve().parents[1] / "examples" / "sample.ttl").read_text(encoding="utf-8")
+
 HEADER = "episode_id,regulator_id,target_ids,interaction_mode,goal,means,process\n"
 ROW = "e1,ann,ann,live,improve,alone,unknown\n"
 GOLD = Path(__file__).resolve().parent / "data" / "gold"
@@ -55,6 +57,18 @@ UNUSABLE = {
     ),
     "sheet not in the workbook": (lambda d: xlsx(d / "study.xlsx"), ["--sheet", "Codes"], ""),
     "workbook not a zip": (lambda d: write(d / "renamed.xlsx", HEADER + ROW), [], ""),
+    "RDF with no episode (another vocabulary)": (
+        lambda d: write(d / "other.ttl", "@prefix ex: <https://example.org/> .\nex:e1 a ex:Episode .\n"),
+        [],
+        "",
+    ),
+    "JSON that holds no RDF": (lambda d: write(d / "numbers.json", "[1, 2, 3]\n"), [], ""),
+    "--scale with RDF, which declares its own": (
+        lambda d: write(d / "s.ttl", SAMPLE_TTL),
+        ["--scale", "1-7"],
+        "",
+    ),
+    "--sheet with RDF": (lambda d: write(d / "s.ttl", SAMPLE_TTL), ["--sheet", "Codes"], ""),
 }
 
 
@@ -172,3 +186,24 @@ def test_a_scale_that_is_not_a_finite_number_exits_2(bound: str, tmp_path: Path)
     result = run_ierkg("validate", str(data), "--map", str(column_map))
     assert result.returncode == 2, result.stderr
     assert "finite numbers" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "classify"])
+def test_an_output_that_is_a_folder_exits_2_and_leaves_nothing(command: str, tmp_path: Path):
+    data = write(tmp_path / "study.csv", HEADER + ROW)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    result = run_ierkg(command, str(data), "--out", str(folder), "--quiet")
+    assert result.returncode == 2, result.stderr
+    assert f"{folder}: cannot write there: it is a folder" in result.stderr
+    assert "internal error" not in result.stderr and list(folder.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_table_options_with_rdf_are_refused_by_classify_too(tmp_path: Path):
+    data = write(tmp_path / "s.ttl", SAMPLE_TTL)
+    mapping = Path(__file__).resolve().parents[1] / "examples" / "own-headers.csv-metadata.json"
+    result = run_ierkg("classify", str(data), "--map", str(mapping))
+    assert result.returncode == 2 and "--map apply to tables" in result.stderr, result.stderr
+    plain = run_ierkg("validate", str(data))
+    assert plain.returncode == 0 and "2 rows read" in plain.stdout  # without them, the same file is read

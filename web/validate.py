@@ -192,7 +192,7 @@ def _validate_saved_upload() -> tuple[Report, dict[str, int]]:
         placer: Placer = current_app.extensions["ierkg.placer"]
         try:
             if is_rdf(path):
-                report = validate_rdf(path, engine, placer=placer)
+                report = validate_rdf(path, engine, placer=placer, scale=requested_scale())
             else:
                 report = validate_table(path, engine, scale=requested_scale(), placer=placer, workers=1)
         except IerkgError as exc:

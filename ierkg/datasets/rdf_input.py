@@ -56,7 +56,28 @@ def read_rdf(path: Path) -> Chunk:
     subjects = subjects_of(triples)
     kinds = _episode_classes(subjects)
     episodes = sorted(s for s, props in subjects.items() if kinds.intersection(props.get(RDF_TYPE_TERM, ())))
+    if not episodes:  # else a file in the wrong vocabulary would pass as a dataset with no problems
+        raise DatasetError(
+            path,
+            f"no episode in its {len(triples):,} triples: nothing is typed <{EPISODE_CLASS}> or a "
+            f"subclass of it; check the prefix (ierkg: is <{IERKG}>), as in examples/sample.ttl",
+        )
     return Chunk(subjects, episodes)
+
+
+def refuse_table_options(
+    path: Path, *, scale: object = None, column_map: object = None, sheet: str | None = None
+) -> None:
+    """--scale, --map and --sheet describe a table; an RDF dataset states all of that itself."""
+    given = [name for name, value in (("--scale", scale), ("--map", column_map), ("--sheet", sheet)) if value]
+    if given:
+        raise DatasetError(
+            path,
+            f"{' and '.join(given)} apply to tables (CSV, TSV, XLSX), and an RDF dataset is not read "
+            "through them: it declares its rating scale itself (ierkg:affectBeforeScale and "
+            "ierkg:affectAfterScale on its ierkg:CodedDataset, as examples/sample.ttl does); "
+            f"leave out {' and '.join(given)}",
+        )
 
 
 def _episode_classes(subjects: Subjects) -> set[str]:

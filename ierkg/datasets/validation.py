@@ -236,11 +236,22 @@ class _ChunkValidator:
 
 
 def validate_rdf(
-    path: Path, engine: Engine, placer: Placer | None = None, rdf_out: BinaryIO | None = None
+    path: Path,
+    engine: Engine,
+    placer: Placer | None = None,
+    rdf_out: BinaryIO | None = None,
+    *,
+    scale: tuple[float, float] | None = None,
+    column_map: ColumnMap | None = None,
+    sheet: str | None = None,
 ) -> Report:
-    """Validate a Turtle, N-Triples or JSON-LD file that follows the episode model."""
-    from .rdf_input import read_rdf
+    """Validate a Turtle, N-Triples or JSON-LD file that follows the episode model.
 
+    The table options are taken only to be refused: an RDF file declares what they would say.
+    """
+    from .rdf_input import read_rdf, refuse_table_options
+
+    refuse_table_options(path, scale=scale, column_map=column_map, sheet=sheet)
     chunk = read_rdf(path)
     if rdf_out is not None and placer is not None:
         rdf_out.write(placed_ntriples(chunk, placer))

@@ -80,7 +80,15 @@ def prepared(
         rdf_path = Path(work) / "episodes.nt"
         with rdf_path.open("wb") as rdf_out:
             if is_rdf(data):
-                report = validate_rdf(data, engine, placer=placer, rdf_out=rdf_out)
+                report = validate_rdf(
+                    data,
+                    engine,
+                    placer=placer,
+                    rdf_out=rdf_out,
+                    scale=scale,
+                    column_map=column_map,
+                    sheet=sheet,
+                )
             else:
                 report = validate_table(
                     data,
