@@ -159,6 +159,10 @@ REGULATOR_AMONG_TARGETS = (
     "target_role column (self or other), or split the episode."
 )
 ORDER = "SPARQL: The episode ends before it starts: started_at is later than ended_at."
+MIXED_ZONES = (
+    "SPARQL: Only one of started_at and ended_at gives a time zone (Z or +hh:mm), so whether the "
+    "episode ends after it starts cannot be checked; give both a time zone, or neither."
+)
 MODULATION = "SPARQL: No regulatory goal: this episode is modulation, not regulation."
 
 # A spreadsheet cell holds one id, and the goal column codes status and direction together, so
@@ -534,6 +538,26 @@ CASES: list[Case] = [
         ORDER,
         {"started_at": "2024-03-01T18:00:00Z", "ended_at": "2024-03-01T18:30:00"},
     ),
+    # ... but the pair is not passed in silence: a warning says the order cannot be checked.
+    fails(
+        "a start with an offset and an end without one cannot be ordered",
+        MIXED_ZONES,
+        {"started_at": "2024-03-01T18:00:00Z", "ended_at": "2024-03-01T17:00:00"},
+        expect=[(2, "ended_at", "2024-03-01T17:00:00")],
+    ),
+    fails(
+        "an end with an offset and a start without one cannot be ordered",
+        MIXED_ZONES,
+        {"started_at": "2024-03-01T18:00:00", "ended_at": "2024-03-01T19:00:00+01:00"},
+        expect=[(2, "ended_at", "2024-03-01T19:00:00+01:00")],
+    ),
+    passes(
+        "both times with an offset can be ordered",
+        MIXED_ZONES,
+        {"started_at": "2024-03-01T18:00:00+01:00", "ended_at": "2024-03-01T17:30:00Z"},
+    ),
+    passes("both times without an offset can be ordered", MIXED_ZONES, {}),
+    passes("a malformed end is not called unordered", MIXED_ZONES, {"ended_at": "2024-03-01 25:00"}),
     # --- rules across fields ---
     fails(
         "role self but the target is someone else",
@@ -835,7 +859,7 @@ def test_gold_gives_exactly_the_expected_findings(engine: CompiledEngine):
     assert not expected - found, f"missed: {sorted(expected - found)}"
     assert not found - expected, f"not expected: {sorted(found - expected)}"
     assert len(report.findings) == len(expected), "a finding is reported twice"
-    assert report.rows_read == 39
+    assert report.rows_read == 40
 
 
 def test_gold_holds_one_defect_of_each_kind(engine: CompiledEngine):
@@ -848,4 +872,4 @@ def test_gold_readme_names_every_row_with_a_finding():
     cells = [line.split("|") for line in readme.splitlines() if line.startswith("|")]
     listed = {int(row[1]) for row in cells if row[1].strip().isdigit()}
     assert {row for row, *_ in gold_expected()} <= listed
-    assert listed == set(range(2, 41))
+    assert listed == set(range(2, 42))
