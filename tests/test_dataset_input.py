@@ -89,15 +89,15 @@ def test_bytes_that_are_not_utf8_in_the_header(engine, tmp_path: Path):
 def test_a_row_with_too_many_cells(engine, tmp_path: Path):
     path = write(tmp_path / "ragged.csv", lines(HEADER, ROW, [*ROW, "extra"], ROW))
     error = refusal(path, engine)
-    assert located(error, path, 3)
-    assert "9 cells but the header has 8" in error.reason
+    assert located(error, path, 3, "I")  # the first cell without a header
+    assert "9 cells but the header has 8: its cell in column I ('extra') has no header" in error.reason
 
 
 def test_a_row_with_too_few_cells(engine, tmp_path: Path):
     path = write(tmp_path / "short.csv", lines(HEADER, ROW, ROW, ROW[:5]))
     error = refusal(path, engine)
-    assert located(error, path, 4)
-    assert "5 cells but the header has 8" in error.reason
+    assert located(error, path, 4, "F")  # the first column left without a cell
+    assert f"5 cells but the header has 8: it has no cell in column F ({HEADER[5]})" in error.reason
 
 
 def test_an_unclosed_quote(engine, tmp_path: Path):

@@ -42,8 +42,12 @@ UNUSABLE = {
         [],
         ":3",
     ),
-    "too many cells": (lambda d: write(d / "ragged.csv", HEADER + ROW + ROW.strip() + ",extra\n"), [], ":3"),
-    "too few cells": (lambda d: write(d / "short.csv", HEADER + ROW + ROW + "e3,ann\n"), [], ":4"),
+    "too many cells": (
+        lambda d: write(d / "ragged.csv", HEADER + ROW + ROW.strip() + ",extra\n"),
+        [],
+        ":3:H",
+    ),
+    "too few cells": (lambda d: write(d / "short.csv", HEADER + ROW + ROW + "e3,ann\n"), [], ":4:C"),
     "empty file": (lambda d: write(d / "empty.csv", b""), [], ":1"),
     "column named twice": (
         lambda d: write(d / "twice.csv", "episode_id,goal,goal\ne1,improve,none\n"),

@@ -113,11 +113,20 @@ def _open_delimited(path: Path, delimiter: str | None) -> Table:
                 if not any(cells):
                     continue  # blank lines separate nothing and hold no episode
                 if len(cells) != len(header):
+                    # Where the row and the header part: the first cell with no header, or
+                    # the first header with no cell.
+                    if len(cells) > len(header):
+                        where = column_letter(len(header))
+                        told = f"its cell in column {where} ({cells[len(header)][:40]!r}) has no header"
+                    else:
+                        where = column_letter(len(cells))
+                        told = f"it has no cell in column {where} ({header[len(cells)]}) or after it"
                     raise DatasetError(
                         path,
-                        f"this row has {len(cells)} cells but the header has {len(header)}; "
+                        f"this row has {len(cells)} cells but the header has {len(header)}: {told}; "
                         "a missing or extra delimiter shifts every later value",
                         row=number,
+                        column=where,
                     )
                 yield Row(number, dict(zip(header, cells, strict=True)))
         except csv.Error as exc:
