@@ -253,6 +253,7 @@ def run_validate(args: argparse.Namespace) -> int:
     from .datasets.parallel import default_workers
     from .datasets.rdf_input import is_rdf
     from .datasets.reports import render
+    from .datasets.tables import estimated_rows
     from .datasets.validation import validate_rdf, validate_table
     from .progress import Progress
 
@@ -263,6 +264,8 @@ def run_validate(args: argparse.Namespace) -> int:
         raise IerkgError(f"--workers must be between 1 and 64, not {args.workers}")
     engine = _engine(args.engine)
     progress = Progress("validating", quiet=args.quiet)
+    if progress.active and not is_rdf(args.data):
+        progress.total = estimated_rows(args.data)  # a bar, not only a count, on a terminal
     if is_rdf(args.data):
         report = validate_rdf(
             args.data, engine, placer=Placer(), scale=scale, column_map=column_map, sheet=args.sheet
@@ -293,11 +296,14 @@ def run_classify(args: argparse.Namespace) -> int:
     from .datasets.classify import chart_counts, classify_rdf, classify_table
     from .datasets.columns import load_column_map
     from .datasets.rdf_input import is_rdf, refuse_table_options
+    from .datasets.tables import estimated_rows
     from .progress import Progress
 
     _refuse_overwriting([args.out], [args.data, args.map])
     column_map = load_column_map(args.map) if args.map else None
     progress = Progress("classifying", quiet=args.quiet)
+    if progress.active and not is_rdf(args.data):
+        progress.total = estimated_rows(args.data)
     if is_rdf(args.data):
         refuse_table_options(args.data, column_map=column_map, sheet=args.sheet)
         run = lambda stream: classify_rdf(args.data, stream)  # noqa: E731

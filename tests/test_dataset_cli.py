@@ -225,6 +225,9 @@ def test_progress_goes_to_a_terminal_and_nowhere_else(tmp_path):
     # A terminal: a long run draws its progress line; -q draws nothing, nor does a short run.
     status, drawn = _on_a_terminal("classify", str(data), "--out", str(tmp_path / "b.csv"))
     assert status == 0 and b"\r" in drawn and b"rows/s" in drawn
+    assert b"] 100%" in drawn and b"60,000 rows" in drawn  # a bar that ends full
+    status, drawn = _on_a_terminal("validate", str(data), "--out", str(tmp_path / "v.txt"))
+    assert status in (0, 1) and b"validating [" in drawn and b"] 100%" in drawn
     status, drawn = _on_a_terminal("classify", str(data), "--out", str(tmp_path / "c.csv"), "-q")
     assert status == 0 and drawn == b""
     status, drawn = _on_a_terminal("validate", str(data), "--out", str(tmp_path / "d.txt"), "-q")

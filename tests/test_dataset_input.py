@@ -371,3 +371,13 @@ def test_rdf_episodes_of_every_kind_are_counted(engine, tmp_path: Path):
     report: Report = validate_rdf(path, engine)
     assert {f.node for f in report.findings} == {"urn:x:a", "urn:x:b"}
     assert (report.rows_read, report.rows_with_problems, report.rows_valid) == (2, 2, 0)
+
+
+def test_a_text_table_estimates_its_rows_for_the_progress_bar(tmp_path: Path):
+    from ierkg.datasets.tables import estimated_rows
+
+    assert estimated_rows(write(tmp_path / "a.csv", lines(HEADER, ROW, ROW))) == 2
+    assert estimated_rows(write(tmp_path / "b.csv", lines(HEADER, ROW).rstrip("\n"))) == 1  # no last newline
+    assert estimated_rows(write(tmp_path / "c.tsv", lines(HEADER))) == 0
+    assert estimated_rows(tmp_path / "missing.csv") is None
+    assert estimated_rows(write(tmp_path / "d.xlsx", b"PK")) is None  # a workbook is not counted by lines
