@@ -310,3 +310,28 @@ def test_an_ingest_killed_after_its_data_is_on_disk_still_leaves_nothing_visible
     assert asked.returncode == 0 and json.loads(asked.stdout)["boolean"] is False
     again = run_ierkg("ingest", *ingest_args[1:], "--store", str(store), "-q")
     assert again.returncode == 0, again.stderr  # the graph is free again
+
+
+def test_two_ingests_that_claim_a_graph_at_once_both_step_back_and_leave_it_free():
+    store = EmbeddedStore()
+    update = store.update
+
+    def claimed_at_the_same_moment(text: str) -> None:
+        update(text)
+        if "FILTER NOT EXISTS" in text and '"staging"' in text:  # the other ingest's claim lands too
+            other = f'INSERT DATA {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> {registry.CLAIM} "other" }} }}'
+            update(other)
+
+    store.update = claimed_at_the_same_moment
+    with (
+        pytest.raises(registry.GraphTaken, match="at the same moment"),
+        registry.staging(store, GRAPH, "a.csv"),
+    ):
+        pass
+    store.update = update
+    assert [e.state for e in registry.entries(store)] == ["staging"]  # the other's claim, still held
+    registry._withdraw(store, GRAPH, "other")  # which steps back the same way
+    assert registry.entries(store) == []
+    with registry.staging(store, GRAPH, source="a.csv") as lease:  # the graph is free again
+        lease.go_live(episodes=0, triples=0)
+    assert registry.live_graphs(store) == [GRAPH]

@@ -195,6 +195,8 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta | None = 
     )
     claims = store.select(f"SELECT ?c WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {CLAIM} ?c }} }}")
     if [row["c"] for row in claims] != [claim]:
+        if claim in [row["c"] for row in claims]:
+            _withdraw(store, graph, claim)  # a tie: neither wins, and neither may block the graph
         raise GraphTaken(f"graph <{graph}> was claimed by another ingest at the same moment; try again")
     handle = Lease(store, graph, claim, lease)
     try:
@@ -266,6 +268,16 @@ def delete(store: Store, graph: str) -> DatasetGraph:
     store.drop(graph)
     _forget(store, graph)
     return entry
+
+
+def _withdraw(store: Store, graph: str, claim: str) -> None:
+    """Take back a claim that tied with another; the entry goes once no claim is left on it."""
+    store.update(f"DELETE DATA {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {CLAIM} {_string(claim)} }} }}")
+    store.update(
+        f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> ?p ?o }} }}
+        WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> ?p ?o
+            FILTER NOT EXISTS {{ <{graph}> {CLAIM} ?other }} }} }}"""
+    )
 
 
 def _forget(store: Store, graph: str) -> None:
