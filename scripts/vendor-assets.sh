@@ -33,4 +33,11 @@ fetch $AXE axe
 mkdir -p web/static/vendor/yasgui tests/browser/vendor
 cp "$work/yasgui/package/build/yasgui.min.js" "$work/yasgui/package/build/yasgui.min.css" web/static/vendor/yasgui/
 cp "$work/axe/package/axe.min.js" "$work/axe/package/LICENSE" tests/browser/vendor/
+# The YASGUI package ships no licence file; its package.json names the licence and authors.
+node -e '
+const p = require(process.argv[1]);
+console.log(`${p.name} ${p.version}: web/static/vendor/yasgui/yasgui.min.js and yasgui.min.css, unchanged.
+Licence: ${p.license}. Author: ${p.author}; contributors: ${(p.contributors || []).map(c => c.name).join(", ")}.
+Source and licence text: ${p.homepage}`);
+' "$work/yasgui/package/package.json" > web/static/vendor/yasgui/NOTICE
 echo "vendored ${YASGUI%% *} and ${AXE%% *}"
