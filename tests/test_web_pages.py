@@ -506,6 +506,10 @@ def test_an_unusable_upload_says_why(server: str, uploads: Path):
     assert upload(server, "/validate", "", b"").status == 400
     big = upload(server, "/validate", "big.csv", b"a" * (UPLOAD_LIMIT + 10_000))
     assert big.status == 413 and f"{UPLOAD_LIMIT:,} bytes" in text_of(big.text)
+    rdf = (REPO / "examples" / "sample.ttl").read_bytes()
+    scaled_rdf = upload(server, "/validate", "sample.ttl", rdf, {"scale": "1-7"})
+    assert scaled_rdf.status == 400 and "an RDF dataset" in text_of(scaled_rdf.text)  # not ignored
+    assert upload(server, "/validate", "sample.ttl", rdf).status == 200
     problem = upload(server, "/api/validate", "ragged.csv", ragged)
     assert problem.status == 400 and problem.media_type == "application/problem+json"
     assert not leftovers(uploads)
