@@ -33,7 +33,7 @@ def add_parsers(commands) -> None:
 
 def _data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "data", type=Path, metavar="DATA", help="CSV, TSV or XLSX file (validate also reads RDF)"
+        "data", type=Path, metavar="DATA", help="CSV, TSV or XLSX file, or RDF (Turtle, N-Triples, JSON-LD)"
     )
     parser.add_argument(
         "--map", type=Path, metavar="FILE", help="CSVW column map: your headers -> ierkg columns"
@@ -349,14 +349,15 @@ def _write(path: Path, produce: Callable):
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             result = produce(stream)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a report is not
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    try:
         os.replace(temporary, path)
     except OSError as exc:  # a folder of that name, or a file that may not be replaced
         Path(temporary).unlink(missing_ok=True)
         what = "it is a folder" if path.is_dir() else exc.strerror
-        raise IerkgError(f"{path}: cannot write there: {what}; name a file with --out") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        raise IerkgError(f"{path}: cannot write there: {what}; name a file instead") from None
     return result
 
 

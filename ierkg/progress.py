@@ -35,6 +35,8 @@ class Progress:
         self._draw(done, now)
 
     def finish(self, done: int) -> None:
+        if self.total:
+            self.total = done  # the estimate counted lines; at the end the bar is full
         if self.active and self._drawn:
             self._draw(done, time.monotonic())
             self.stream.write("\n")

@@ -121,6 +121,10 @@ def run_ingest(args: argparse.Namespace) -> int:
     column_map = load_column_map(args.map) if args.map else None
     scale = parse_scale(args.scale) if args.scale else None
     progress = Progress("validating", quiet=args.quiet)
+    if progress.active:
+        from .datasets.tables import estimated_rows
+
+        progress.total = estimated_rows(args.data)  # None for RDF and workbooks: a count then
     with opened(config) as store:
         try:
             done = ingest(

@@ -113,7 +113,7 @@ DUPLICATE = "SPARQL: This episode_id is also used on another row; every episode 
 OFF_SCALE = "SPARQL: The affect rating lies outside the declared scale."
 NO_SCALE = (
     "SPARQL: Affect is rated but the dataset declares no scale for it, so the rating's range cannot be "
-    "checked (give --scale MIN-MAX or a scale in the column map)."
+    "checked (for a table, give --scale MIN-MAX or a scale in the column map; in RDF, give the episode's ierkg:CodedDataset an ierkg:affectBeforeScale and ierkg:affectAfterScale)."
 )
 DIRECTION_WITHOUT_GOAL = (
     "SPARQL: A goal direction is coded although the goal is none; without a goal the direction is ignored."
@@ -558,6 +558,11 @@ CASES: list[Case] = [
     ),
     passes("both times without an offset can be ordered", MIXED_ZONES, {}),
     passes("a malformed end is not called unordered", MIXED_ZONES, {"ended_at": "2024-03-01 25:00"}),
+    passes(
+        "an impossible start is malformed, not unordered",
+        MIXED_ZONES,
+        {"started_at": "2024-02-30T18:00:00Z", "ended_at": "2024-03-01T18:25:00"},
+    ),
     # --- rules across fields ---
     fails(
         "role self but the target is someone else",

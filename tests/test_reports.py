@@ -388,7 +388,7 @@ def test_html_opens_with_the_summary_then_rules_chart_and_results(sample_report)
         "2",
     ]
     assert rules[7] == [
-        "Affect is rated but the dataset declares no scale for it, so the rating's range cannot be checked (give --scale MIN-MAX or a scale in the column map).",
+        "Affect is rated but the dataset declares no scale for it, so the rating's range cannot be checked (for a table, give --scale MIN-MAX or a scale in the column map; in RDF, give the episode's ierkg:CodedDataset an ierkg:affectBeforeScale and ierkg:affectAfterScale).",
         "Warning", "6", "3",
     ]  # fmt: skip
     # Each rule's findings in its own table, linked from the counts.

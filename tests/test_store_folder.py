@@ -335,3 +335,14 @@ def test_two_ingests_that_claim_a_graph_at_once_both_step_back_and_leave_it_free
     with registry.staging(store, GRAPH, source="a.csv") as lease:  # the graph is free again
         lease.go_live(episodes=0, triples=0)
     assert registry.live_graphs(store) == [GRAPH]
+
+
+def test_an_rdf_ingest_with_a_scale_is_refused_before_anything_is_written(tmp_path: Path):
+    store = tmp_path / "store"
+    result = run_ierkg(
+        "ingest", str(SAMPLE.with_suffix(".ttl")), "--graph", GRAPH, "--scale", "1-7", "--store", str(store)
+    )
+    assert result.returncode == 2 and "a rating scale (--scale) applies only to tables" in result.stderr
+    assert "Traceback" not in result.stderr
+    listing = run_ierkg("datasets", "list", "--all", "--json", "--store", str(store))
+    assert listing.returncode == 0 and json.loads(listing.stdout) == []

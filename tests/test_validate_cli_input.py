@@ -199,7 +199,7 @@ def test_an_output_that_is_a_folder_exits_2_and_leaves_nothing(command: str, tmp
     folder.mkdir()
     result = run_ierkg(command, str(data), "--out", str(folder), "--quiet")
     assert result.returncode == 2, result.stderr
-    assert f"{folder}: cannot write there: it is a folder" in result.stderr
+    assert f"{folder}: cannot write there: it is a folder; name a file instead" in result.stderr
     assert "internal error" not in result.stderr and list(folder.iterdir()) == []
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
@@ -208,6 +208,6 @@ def test_table_options_with_rdf_are_refused_by_classify_too(tmp_path: Path):
     data = write(tmp_path / "s.ttl", SAMPLE_TTL)
     mapping = Path(__file__).resolve().parents[1] / "examples" / "own-headers.csv-metadata.json"
     result = run_ierkg("classify", str(data), "--map", str(mapping))
-    assert result.returncode == 2 and "--map apply to tables" in result.stderr, result.stderr
+    assert result.returncode == 2 and "a column map (--map) applies only to tables" in result.stderr, result.stderr
     plain = run_ierkg("validate", str(data))
     assert plain.returncode == 0 and "2 rows read" in plain.stdout  # without them, the same file is read

@@ -68,16 +68,30 @@ def read_rdf(path: Path) -> Chunk:
 def refuse_table_options(
     path: Path, *, scale: object = None, column_map: object = None, sheet: str | None = None
 ) -> None:
-    """--scale, --map and --sheet describe a table; an RDF dataset states all of that itself."""
-    given = [name for name, value in (("--scale", scale), ("--map", column_map), ("--sheet", sheet)) if value]
-    if given:
-        raise DatasetError(
-            path,
-            f"{' and '.join(given)} apply to tables (CSV, TSV, XLSX), and an RDF dataset is not read "
-            "through them: it declares its rating scale itself (ierkg:affectBeforeScale and "
-            "ierkg:affectAfterScale on its ierkg:CodedDataset, as examples/sample.ttl does); "
-            f"leave out {' and '.join(given)}",
+    """A rating scale, a column map and a sheet describe a table; an RDF dataset states all that itself."""
+    given = [
+        name
+        for name, value in (
+            ("a rating scale (--scale)", scale),
+            ("a column map (--map)", column_map),
+            ("a sheet (--sheet)", sheet),
         )
+        if value
+    ]
+    if not given:
+        return
+    how = (
+        " (ierkg:affectBeforeScale and ierkg:affectAfterScale on its ierkg:CodedDataset, as "
+        "examples/sample.ttl does)"
+        if scale
+        else ""
+    )
+    raise DatasetError(
+        path,
+        f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} only to tables (CSV, TSV, "
+        f"XLSX); an RDF dataset names its own terms and declares its own rating scale{how}, so "
+        f"leave {'it' if len(given) == 1 else 'them'} out",
+    )
 
 
 def _episode_classes(subjects: Subjects) -> set[str]:
