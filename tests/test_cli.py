@@ -188,6 +188,9 @@ def test_serve_says_why_it_cannot_start(tmp_path):
     assert result.returncode == 2 and "is not an ierkg release" in result.stderr
     result = run_ierkg("serve", "--workers", "0")
     assert result.returncode == 2 and "at least 1" in result.stderr
+    for bad in ("0", "-5", "nan"):
+        result = run_ierkg("serve", "--timeout", bad)
+        assert result.returncode == 2 and "--timeout must be more than 0" in result.stderr, result.stderr
     result = run_ierkg("serve", "--overflow-workers", "-1")
     assert result.returncode == 2 and "cannot be negative" in result.stderr
 

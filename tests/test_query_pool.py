@@ -136,3 +136,18 @@ def test_a_job_that_arrives_during_a_write_waits_for_the_new_workers():
         writer.join(10)
         assert waited >= 0.8, f"answered after {waited:.2f} s, during the write"
         assert not (set(pool._live) & old_workers)  # by a worker of the new generation
+
+
+def test_extras_stop_under_light_load_since_the_pools_own_workers_are_offered_first(monkeypatch):
+    monkeypatch.setattr(pool_module, "EXTRA_IDLE_SECONDS", 1.0)
+    with QueryPool(StoreSpec(release_dir()), workers=1, timeout=2, overflow=1) as pool:
+        outcomes: list = []
+        runaway = _in_background(pool, RUNAWAY, outcomes)
+        time.sleep(0.5)
+        assert pool.run(ASK).status == 200 and pool._extras == 1  # answered by an extra
+        runaway.join(10)  # stopped at the timeout; its worker is replaced
+        deadline = time.monotonic() + 10
+        while pool._extras and time.monotonic() < deadline:
+            assert pool.run(ASK).status == 200  # a few queries a second keep arriving
+            time.sleep(0.3)
+        assert pool._extras == 0, "the extra stayed on, though the pool's own worker was free"

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -346,3 +347,27 @@ def test_an_rdf_ingest_with_a_scale_is_refused_before_anything_is_written(tmp_pa
     assert "Traceback" not in result.stderr
     listing = run_ierkg("datasets", "list", "--all", "--json", "--store", str(store))
     assert listing.returncode == 0 and json.loads(listing.stdout) == []
+
+
+def test_a_slow_release_load_renews_its_lease_so_a_cleanup_meanwhile_leaves_it_be(monkeypatch):
+    import datetime as dt
+
+    from ierkg.resources import release_dir
+    from ierkg.stores.publish import held_release, publish_release
+
+    monkeypatch.setattr(registry, "lease_length", lambda: dt.timedelta(seconds=0.4))
+    store = EmbeddedStore()
+    write, written = store.add_ntriples, []
+
+    def slow_write(graph: str, data: bytes) -> None:  # a slow server, and other commands meanwhile
+        write(graph, data)
+        written.append(graph)
+        time.sleep(0.1)
+        if len(written) % 4 == 0:
+            assert registry.cleanup(store) == []  # the lease is still running: nothing to remove
+
+    store.add_ntriples = slow_write
+    published = publish_release(store, release_dir(), batch=500)
+    assert len(written) > 8  # longer than the lease, several times over
+    assert held_release(store) == (published.version, published.triples)
+    assert [g for g in store.graphs() if g.startswith("urn:ierkg:staging:")] == []

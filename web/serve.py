@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     settings = dataclasses.replace(Settings.from_environment(), store=config_from_args(args), **overrides)
     if settings.query_workers < 1 or args.threads < 1:
         raise IerkgError("--workers and --threads must be at least 1")
+    if not 0 < settings.query_timeout <= 86_400:  # also refuses nan, which compares false
+        raise IerkgError("--timeout must be more than 0 and at most 86400 seconds")
     if settings.overflow_workers < 0:
         raise IerkgError("--overflow-workers cannot be negative (0 turns the overflow off)")
     if not (settings.release / "ierkg.nt").is_file():

@@ -13,6 +13,7 @@ extra stops again once it has been idle for EXTRA_IDLE_SECONDS.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import queue
@@ -68,7 +69,10 @@ class QueryPool:
         self._extras = 0  # extra workers running or starting
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["ierkg.sparql.pool"])
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        # Idle workers, the pool's own before any extra, so that under light load the
+        # extras go unused and stop; (is extra, arrival, worker).
+        self._idle: queue.PriorityQueue[tuple[bool, int, _Worker]] = queue.PriorityQueue()
+        self._arrivals = itertools.count()
         self._closed = False
         self._lock = threading.Lock()
         self._live: set[_Worker] = set()
@@ -173,7 +177,7 @@ class QueryPool:
         while True:
             wait = max(0.0, deadline - time.monotonic())
             try:
-                worker = self._idle.get(timeout=wait if asked_for_extra else min(wait, OVERFLOW_AFTER))
+                *_, worker = self._idle.get(timeout=wait if asked_for_extra else min(wait, OVERFLOW_AFTER))
             except queue.Empty:
                 if not asked_for_extra and time.monotonic() < deadline and not self._paused:
                     asked_for_extra = True  # one extra per waiting query at most
@@ -200,7 +204,7 @@ class QueryPool:
         with self._lock:
             worker.busy = False
             worker.idle_since = time.monotonic()
-        self._idle.put(worker)
+        self._offer(worker)
 
     def _start_extra(self) -> None:
         """Start one more worker in the background, if the overflow allows."""
@@ -287,7 +291,10 @@ class QueryPool:
         message = worker.connection.recv()
         if message != "ready":
             raise RuntimeError(f"a query worker did not start: {message}")
-        self._idle.put(worker)
+        self._offer(worker)
+
+    def _offer(self, worker: _Worker) -> None:
+        self._idle.put((worker.extra, next(self._arrivals), worker))
 
     def _replace(self, worker: _Worker) -> None:
         if worker.extra:  # an extra that timed out or died is simply gone: the pool needs no more

@@ -10,6 +10,7 @@ graph is noted in the registry, with a lease, so that a load that dies is cleane
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -67,9 +68,19 @@ def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, bat
     staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
     # Noted first: a load killed before the move leaves a graph that cleanup() then finds.
     registry.note_release_staging(store, staging)
+    half_lease = registry.lease_length().total_seconds() / 2
+    renew_at = time.monotonic() + half_lease
     try:
         for part in batches(lines, batch):
             store.add_ntriples(staging, part)
+            if time.monotonic() >= renew_at:  # as an ingest does: a slow load is not a dead one
+                registry.renew_release_staging(store, staging)
+                renew_at = time.monotonic() + half_lease
+        if not store.ask(f"ASK {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{staging}> ?p ?o }} }}"):
+            raise IerkgError(
+                f"the release's staging graph <{staging}> was cleaned up while it was loading (its "
+                "lease ran out); nothing was changed: run the load again"
+            )
         store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
     except BaseException:
         with suppress(StoreError):  # the first failure is the one to report

@@ -152,6 +152,16 @@ def note_release_staging(store: Store, graph: str) -> None:
     store.update(f"INSERT DATA {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} {until} }} }}")
 
 
+def renew_release_staging(store: Store, graph: str) -> None:
+    """Extend a release's staging lease, so that a slow load is not taken for a dead one."""
+    until = _time(_now(lease_length()))
+    store.update(
+        f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?old }} }}
+        INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} {until} }} }}
+        WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?old }} }}"""
+    )
+
+
 def forget_release_staging(store: Store, graph: str) -> None:
     store.update(f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?lease }} }}")
 
