@@ -151,3 +151,16 @@ def test_extras_stop_under_light_load_since_the_pools_own_workers_are_offered_fi
             assert pool.run(ASK).status == 200  # a few queries a second keep arriving
             time.sleep(0.3)
         assert pool._extras == 0, "the extra stayed on, though the pool's own worker was free"
+
+
+def test_a_query_stopped_by_a_write_that_could_wait_no_longer_is_told_so(monkeypatch):
+    with QueryPool(StoreSpec(release_dir()), workers=1, timeout=8, overflow=0) as pool:
+        outcomes: list = []
+        runaway = _in_background(pool, RUNAWAY, outcomes)
+        time.sleep(0.5)
+        monkeypatch.setattr(pool._gate, "wait_for", lambda *_args, **_kwargs: False)  # the drain gives up
+        with pool.paused():
+            pass
+        runaway.join(10)
+        (refusal,) = outcomes
+        assert getattr(refusal, "status", None) == 503 and "written to while the query ran" in str(refusal)

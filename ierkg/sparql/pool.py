@@ -142,6 +142,8 @@ class QueryPool:
                 self._checkin(worker)
                 return result
         except (EOFError, OSError, BrokenPipeError):
+            if worker.generation != self._generation:  # stopped by a write that waited long enough
+                raise Refused(503, "the store was written to while the query ran; try again") from None
             self._replace(worker)
             raise Refused(
                 400, "the query stopped the query engine (it may nest too deeply); simplify it"
