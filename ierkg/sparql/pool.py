@@ -91,13 +91,14 @@ class QueryPool:
 
     def run(self, job: Job) -> Answer:
         """The job's answer; Refused(503) if no worker frees up in time, or on a timeout."""
+        deadline = time.monotonic() + self.timeout  # for the gate and the checkout together
         with self._gate:
             # While a writer drains the workers, a new job must not take one of the old ones.
             if not self._gate.wait_for(lambda: not self._paused, timeout=self.timeout):
                 raise Refused(503, "the store is being written to; try again shortly")
             self._busy += 1
         try:
-            return self._run(job)
+            return self._run(job, deadline)
         finally:
             with self._gate:
                 self._busy -= 1
@@ -133,8 +134,8 @@ class QueryPool:
                     self._paused = False
                     self._gate.notify_all()
 
-    def _run(self, job: Job) -> Answer:
-        worker = self._checkout()
+    def _run(self, job: Job, deadline: float) -> Answer:
+        worker = self._checkout(deadline)
         try:
             worker.connection.send(job)
             if worker.connection.poll(self.timeout):
@@ -173,8 +174,7 @@ class QueryPool:
 
     # --- workers ------------------------------------------------------------------------------
 
-    def _checkout(self) -> _Worker:
-        deadline = time.monotonic() + self.timeout
+    def _checkout(self, deadline: float) -> _Worker:
         asked_for_extra = False
         while True:
             wait = max(0.0, deadline - time.monotonic())
