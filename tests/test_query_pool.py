@@ -164,3 +164,31 @@ def test_a_query_stopped_by_a_write_that_could_wait_no_longer_is_told_so(monkeyp
         runaway.join(10)
         (refusal,) = outcomes
         assert getattr(refusal, "status", None) == 503 and "written to while the query ran" in str(refusal)
+
+
+def test_a_job_that_arrives_while_a_write_drains_the_workers_takes_no_old_one():
+    with QueryPool(StoreSpec(release_dir()), workers=2, timeout=3, overflow=0) as pool:
+        outcomes: list = []
+        runaway = _in_background(pool, RUNAWAY, outcomes)
+        time.sleep(0.5)  # one worker holds the runaway; the other is idle
+
+        def write() -> None:
+            with pool.paused():  # drains first: waits for the runaway to be stopped
+                pass
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        reply = None
+        try:
+            reply = pool.run(ASK)
+        except Exception as error:  # noqa: BLE001 - the test reads what came back
+            reply = error
+        waited = time.monotonic() - started
+        runaway.join(10)
+        writer.join(10)
+        # The idle worker saw the store before the write: it must not answer during the drain,
+        # so the job waits for the write and is answered by a new worker (or, if late, a 503).
+        assert waited >= 1.5, f"answered after {waited:.2f} s, by a worker the write was draining"
+        assert getattr(reply, "status", None) in (200, 503)
