@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
         raise IerkgError("--workers and --threads must be at least 1")
     if not 0 < settings.query_timeout <= 86_400:  # also refuses nan, which compares false
         raise IerkgError("--timeout must be more than 0 and at most 86400 seconds")
-    if settings.overflow_workers < 0:
-        raise IerkgError("--overflow-workers cannot be negative (0 turns the overflow off)")
+    if not 0 <= settings.overflow_workers <= 64:
+        raise IerkgError("--overflow-workers must be between 0 (no overflow) and 64")
     if not (settings.release / "ierkg.nt").is_file():
         raise IerkgError(
             f"{settings.release} is not an ierkg release (no ierkg.nt); build one with 'ierkg build'"
