@@ -265,7 +265,7 @@ def run_validate(args: argparse.Namespace) -> int:
     engine = _engine(args.engine)
     progress = Progress("validating", quiet=args.quiet)
     if progress.active and not is_rdf(args.data):
-        progress.total = estimated_rows(args.data)  # a bar, not only a count, on a terminal
+        progress.total = estimated_rows(args.data, args.sheet)  # a bar, not only a count
     if is_rdf(args.data):
         report = validate_rdf(
             args.data, engine, placer=Placer(), scale=scale, column_map=column_map, sheet=args.sheet
@@ -303,7 +303,7 @@ def run_classify(args: argparse.Namespace) -> int:
     column_map = load_column_map(args.map) if args.map else None
     progress = Progress("classifying", quiet=args.quiet)
     if progress.active and not is_rdf(args.data):
-        progress.total = estimated_rows(args.data)
+        progress.total = estimated_rows(args.data, args.sheet)
     if is_rdf(args.data):
         refuse_table_options(args.data, column_map=column_map, sheet=args.sheet)
         run = lambda stream: classify_rdf(args.data, stream)  # noqa: E731

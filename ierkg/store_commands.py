@@ -124,7 +124,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     if progress.active:
         from .datasets.tables import estimated_rows
 
-        progress.total = estimated_rows(args.data)  # None for RDF and workbooks: a count then
+        progress.total = estimated_rows(args.data, args.sheet)  # None for RDF: a count then
     with opened(config) as store:
         try:
             done = ingest(

@@ -380,4 +380,11 @@ def test_a_text_table_estimates_its_rows_for_the_progress_bar(tmp_path: Path):
     assert estimated_rows(write(tmp_path / "b.csv", lines(HEADER, ROW).rstrip("\n"))) == 1  # no last newline
     assert estimated_rows(write(tmp_path / "c.tsv", lines(HEADER))) == 0
     assert estimated_rows(tmp_path / "missing.csv") is None
-    assert estimated_rows(write(tmp_path / "d.xlsx", b"PK")) is None  # a workbook is not counted by lines
+    assert estimated_rows(write(tmp_path / "d.xlsx", b"PK")) is None  # not a workbook: no total
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in (HEADER, ROW, ROW, ROW):
+        book.active.append(row)
+    book.save(tmp_path / "e.xlsx")
+    assert estimated_rows(tmp_path / "e.xlsx") == 3

@@ -55,9 +55,14 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def estimated_rows(path: Path) -> int | None:
-    """About how many data rows a CSV or TSV file holds (its lines less the header), for a
-    progress bar; None for other files. Quoted cells spanning lines make it an overestimate."""
+def estimated_rows(path: Path, sheet: str | None = None) -> int | None:
+    """About how many data rows a table holds, for a progress bar; None if it cannot tell.
+
+    A CSV or TSV file: its lines less the header (quoted cells spanning lines make it an
+    overestimate). A workbook: the sheet's recorded extent, which openpyxl reads without the cells.
+    """
+    if path.suffix.lower() == ".xlsx":
+        return _workbook_rows(path, sheet)
     if path.suffix.lower() not in (".csv", ".tsv", ".txt") or not path.is_file():
         return None
     lines, last = 0, b"\n"
@@ -69,6 +74,21 @@ def estimated_rows(path: Path) -> int | None:
     except OSError:
         return None
     return max(lines + (last != b"\n") - 1, 0)
+
+
+def _workbook_rows(path: Path, sheet: str | None) -> int | None:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+            rows = worksheet.max_row
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 - only a bar's total: opening the table says what is wrong
+        return None
+    return max(rows - 1, 0) if isinstance(rows, int) else None
 
 
 def open_table(path: Path, sheet: str | None = None, delimiter: str | None = None) -> Table:
