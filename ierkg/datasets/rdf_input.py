@@ -59,7 +59,8 @@ def read_rdf(path: Path) -> Chunk:
     if not episodes:  # else a file in the wrong vocabulary would pass as a dataset with no problems
         raise DatasetError(
             path,
-            f"no episode in its {len(triples):,} triples: nothing is typed <{EPISODE_CLASS}> or a "
+            f"no episode in its {len(triples):,} triple{'' if len(triples) == 1 else 's'}: nothing is "
+            f"typed <{EPISODE_CLASS}> or a "
             f"subclass of it; check the prefix (ierkg: is <{IERKG}>), as in examples/sample.ttl",
         )
     return Chunk(subjects, episodes)
@@ -89,7 +90,8 @@ def refuse_table_options(
     raise DatasetError(
         path,
         f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} only to tables (CSV, TSV, "
-        f"XLSX); an RDF dataset names its own terms and declares its own rating scale{how}, so "
+        f"XLSX); an RDF dataset names its own terms{' and declares its own rating scale' if scale else ''}"
+        f"{how}, so "
         f"leave {'it' if len(given) == 1 else 'them'} out",
     )
 
