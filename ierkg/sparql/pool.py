@@ -87,7 +87,8 @@ class QueryPool:
     def _start_generation(self) -> None:
         starting = [self._start() for _ in range(self.size)]
         for worker in starting:
-            self._ready(worker)
+            if worker is not None:  # None: the pool was closed meanwhile
+                self._ready(worker)
 
     def run(self, job: Job) -> Answer:
         """The job's answer; Refused(503) if no worker frees up in time, or on a timeout."""
@@ -222,7 +223,7 @@ class QueryPool:
         def get_ready() -> None:
             try:
                 worker = self._start(extra=True, generation=generation)
-            except OSError as error:  # no process or pipe to be had: the slot is free again
+            except Exception as error:  # noqa: BLE001 - no process or pipe to be had: free the slot
                 _log.warning("an extra query worker could not start: %s", error)
                 with self._lock:
                     if generation == self._generation:
@@ -276,11 +277,16 @@ class QueryPool:
         # Started under the lock: a write that bumps the generation then sees it in _live and
         # stops it, or it sees the new generation here and never opens the store.
         with self._lock:
-            if generation is not None and generation != self._generation:
+            if self._closed or (generation is not None and generation != self._generation):
                 parent.close()
                 child.close()
                 return None
-            process.start()
+            try:
+                process.start()
+            except BaseException:
+                parent.close()
+                child.close()
+                raise
             worker = _Worker(process, parent, self._generation, extra=extra, idle_since=time.monotonic())
             self._live.add(worker)
         child.close()
