@@ -113,36 +113,34 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
     which no other process can be writing while this one holds its lock.
     """
     now = dt.datetime.now(dt.UTC)
+    leftovers = [
+        (row["g"], _forget)
+        for row in store.select(
+            f"""SELECT ?g ?state ?lease WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+                ?g {STATE} ?state . OPTIONAL {{ ?g {LEASE} ?lease }} }} }}"""
+        )
+        if row["state"] == "deleting"
+        or (row["state"] == "staging" and (everything_staged or _moment(row.get("lease")) < now))
+    ]
+    leftovers += [
+        (row["g"], forget_release_staging)
+        for row in store.select(
+            f"SELECT ?g ?lease WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {RELEASE_STAGING} ?lease }} }}"
+        )
+        if everything_staged or _moment(row["lease"]) < now
+    ]
     removed = []
-    for row in store.select(
-        f"""SELECT ?g ?state ?lease WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
-            ?g {STATE} ?state . OPTIONAL {{ ?g {LEASE} ?lease }} }} }}"""
-    ):
-        expired = row["state"] == "staging" and (everything_staged or _moment(row.get("lease")) < now)
-        if expired or row["state"] == "deleting":
-            try:
-                store.drop(row["g"])
-                _forget(store, row["g"])
-            except (StoreUnavailable, StoreTimeout):
-                raise
-            except StoreError as error:
-                # A read-only account cannot clean up; the graph stays hidden until a writer does.
-                _log.warning("left <%s> for a command that may write to clean up: %s", row["g"], error)
-                continue
-            removed.append(row["g"])
-    for row in store.select(
-        f"SELECT ?g ?lease WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {RELEASE_STAGING} ?lease }} }}"
-    ):
-        if everything_staged or _moment(row["lease"]) < now:
-            try:
-                store.drop(row["g"])
-                forget_release_staging(store, row["g"])
-            except (StoreUnavailable, StoreTimeout):
-                raise
-            except StoreError as error:
-                _log.warning("left <%s> for a command that may write to clean up: %s", row["g"], error)
-                continue
-            removed.append(row["g"])
+    for graph, forget in leftovers:
+        try:
+            store.drop(graph)
+            forget(store, graph)
+        except (StoreUnavailable, StoreTimeout):
+            raise
+        except StoreError as error:
+            # A read-only account cannot clean up; the graph stays hidden until a writer does.
+            _log.warning("left <%s> for a command that may write to clean up: %s", graph, error)
+            continue
+        removed.append(graph)
     return removed
 
 
