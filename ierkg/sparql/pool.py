@@ -73,7 +73,6 @@ class QueryPool:
         # extras go unused and stop; (is extra, arrival, worker).
         self._idle: queue.PriorityQueue[tuple[bool, int, _Worker]] = queue.PriorityQueue()
         self._arrivals = itertools.count()
-        self._closed = False
         self._lock = threading.Lock()
         self._live: set[_Worker] = set()
         self._generation = 0
@@ -158,7 +157,6 @@ class QueryPool:
         )
 
     def close(self) -> None:
-        self._closed = True
         self._closing.set()
         with self._lock:
             workers = list(self._live)
@@ -166,6 +164,10 @@ class QueryPool:
             worker.process.kill()
             worker.process.join(5)
             worker.connection.close()
+
+    @property
+    def _closed(self) -> bool:
+        return self._closing.is_set()
 
     def __enter__(self) -> QueryPool:
         return self
