@@ -154,6 +154,25 @@ def test_load_twice_holds_the_release_once(target: Target):
     ))  # fmt: skip
 
 
+def test_a_rebuilt_release_of_the_same_version_replaces_the_one_held(target: Target, tmp_path: Path):
+    """Same version, same number of triples, one definition reworded: a load writes it, and
+    `serve` of the packaged release refuses the server's other build until it is loaded back."""
+    from .test_store_folder import _rebuilt_release
+
+    assert target.ierkg("load", "-q").returncode == 0
+    rebuilt = _rebuilt_release(tmp_path / "rebuilt")
+    loaded = target.ierkg("load", "--release", str(rebuilt))
+    assert loaded.returncode == 0 and "already held" not in loaded.stdout, loaded.stdout + loaded.stderr
+    reworded = f"""SELECT ?d WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?d
+        FILTER(ISLITERAL(?d) && STRSTARTS(STR(?d), "Reworded: ")) }} }}"""
+    assert len(target.direct(reworded)) == 1 and target.triples_in(RELEASE_GRAPH) == RELEASE_TRIPLES
+    served = target.ierkg("serve", "--port", str(free_port()))
+    assert served.returncode == 2 and "another build of ierkg release" in served.stderr, served.stderr
+    back = target.ierkg("load")
+    assert back.returncode == 0 and "already held" not in back.stdout
+    assert target.direct(reworded) == [] and "already held" in target.ierkg("load").stdout
+
+
 def _update(target: Target, text: str) -> None:
     """An update sent with ierkg's own store client (Virtuoso wants its digest user)."""
     script = (
@@ -443,6 +462,37 @@ def test_a_server_that_is_down_is_reported_within_the_timeout():
     result, elapsed = _listing_from(Silent())
     assert result.returncode == 2 and "did not answer within 2 s" in result.stderr, result.stderr
     assert elapsed < 8  # about 2 s of waiting, plus starting Python
+
+
+def test_a_real_server_frozen_or_stopped_gives_exit_2_within_the_timeout(tmp_path: Path):
+    """Frozen (SIGSTOP): the kernel still accepts connections, but nothing answers. Stopped:
+    the port refuses. Each command exits 2 with the reason, within the timeout it was given."""
+    server = OxigraphServer(tmp_path / "data").start()
+    options = ["--endpoint", server.query_url, "--endpoint-timeout", "2"]
+    try:
+        assert run_ierkg("load", "-q", *options).returncode == 0
+        server.process.send_signal(signal.SIGSTOP)
+        try:
+            for command in (["datasets", "list"], ["load"], ["query", "ASK {}"]):
+                started = time.monotonic()
+                result = run_ierkg(*command, *options)
+                elapsed = time.monotonic() - started
+                assert result.returncode == 2 and "did not answer within 2 s" in result.stderr, result.stderr
+                assert "Traceback" not in result.stderr and elapsed < 8, (command, elapsed)
+        finally:
+            server.process.send_signal(signal.SIGCONT)
+        assert run_ierkg("query", "ASK {}", *options).returncode == 0  # thawed, it answers again
+        server.stop()
+        for command in (
+            ["datasets", "list"],
+            ["load"],
+            ["ingest", str(STUDY), "--graph", "https://lab.example/x", "--scale", "1-7"],
+        ):
+            result = run_ierkg(*command, *options)
+            assert result.returncode == 2 and "cannot be reached" in result.stderr, (command, result.stderr)
+            assert "Traceback" not in result.stderr
+    finally:
+        server.stop()
 
 
 def test_a_server_that_trickles_its_answer_is_cut_off_at_the_timeout():

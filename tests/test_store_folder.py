@@ -371,3 +371,45 @@ def test_a_slow_release_load_renews_its_lease_so_a_cleanup_meanwhile_leaves_it_b
     assert len(written) > 8  # longer than the lease, several times over
     assert held_release(store) == (published.version, published.triples)
     assert [g for g in store.graphs() if g.startswith("urn:ierkg:staging:")] == []
+
+
+def _rebuilt_release(folder: Path) -> Path:
+    """The packaged release with one definition reworded: same version, same size, other content."""
+    import hashlib
+    import shutil
+
+    from ierkg.resources import release_dir
+
+    shutil.copytree(release_dir(), folder)
+    lines = (folder / "ierkg.nt").read_bytes().splitlines(keepends=True)
+    marker = b'<http://www.w3.org/2004/02/skos/core#definition> "'
+    index = next(i for i, line in enumerate(lines) if marker in line)
+    lines[index] = lines[index].replace(marker, marker + b"Reworded: ", 1)
+    (folder / "ierkg.nt").write_bytes(b"".join(lines))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["ierkg.nt"]["sha256"] = hashlib.sha256((folder / "ierkg.nt").read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_a_rebuilt_release_of_the_same_version_and_size_is_loaded_not_taken_as_held(tmp_path: Path):
+    from ierkg.resources import release_dir
+    from ierkg.stores.publish import RELEASE_GRAPH, publish_release
+
+    def reworded() -> int:
+        return len(
+            store.select(
+                f"SELECT ?d WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ ?s ?p ?d "
+                'FILTER(ISLITERAL(?d) && STRSTARTS(STR(?d), "Reworded: ")) } }'
+            )
+        )
+
+    store = EmbeddedStore()
+    packaged = publish_release(store, release_dir())
+    assert packaged.written
+    assert not publish_release(store, release_dir()).written  # the very same build: nothing to do
+    rebuilt = publish_release(store, _rebuilt_release(tmp_path / "rebuilt"))
+    assert rebuilt.written and (rebuilt.version, rebuilt.triples) == (packaged.version, packaged.triples)
+    assert reworded() == 1
+    assert publish_release(store, release_dir()).written  # and back again, whole
+    assert reworded() == 0

@@ -21,7 +21,7 @@ from ..errors import IerkgError
 from ..stores import registry
 from ..stores.base import Store, StoreError
 from ..stores.lock import StoreLock
-from ..stores.publish import held_release, publish_release, release_manifest
+from ..stores.publish import held_release, publish_release, release_digest, release_manifest
 from .cache import AnswerCache
 from .engine import RELEASE_GRAPH, Answer, Job, StoreSpec
 from .guard import CheckedQuery, Refused, check_query
@@ -271,7 +271,8 @@ class Endpoint:
 
 def _check_release(store: Store, release: Path, where: str) -> None:
     """A server must hold the very release this ierkg serves pages and validation for."""
-    wanted = release_manifest(release)["version"]
+    manifest = release_manifest(release)
+    wanted = manifest["version"]
     version, triples = held_release(store)
     if version is None:
         raise IerkgError(
@@ -280,4 +281,11 @@ def _check_release(store: Store, release: Path, where: str) -> None:
     if version != wanted:
         raise IerkgError(
             f"{where} holds ierkg release {version}, and this is ierkg {wanted}; update it with 'ierkg load'"
+        )
+    held_digest = registry.release_digest(store, RELEASE_GRAPH)
+    # No digest: loaded by other means, or by an ierkg before digests; the version must do then.
+    if held_digest is not None and held_digest != release_digest(manifest):
+        raise IerkgError(
+            f"{where} holds another build of ierkg release {version} than this ierkg's; "
+            "update it with 'ierkg load'"
         )

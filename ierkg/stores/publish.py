@@ -43,6 +43,14 @@ def release_manifest(release: Path) -> dict:
         raise IerkgError(f"{release} is not an ierkg release (no readable manifest.json)") from None
 
 
+def release_digest(manifest: dict) -> str:
+    """What identifies a build of the release: the SHA-256 of its N-Triples file."""
+    try:
+        return "sha256:" + manifest["files"]["ierkg.nt"]["sha256"]
+    except (KeyError, TypeError):
+        raise IerkgError("the release's manifest.json gives no sha256 for ierkg.nt; rebuild it") from None
+
+
 def held_release(store: Store, graph: str = RELEASE_GRAPH) -> tuple[str | None, int]:
     """The version (or None) and the number of triples of the release a store holds in ``graph``."""
     rows = store.select(
@@ -56,13 +64,15 @@ def held_release(store: Store, graph: str = RELEASE_GRAPH) -> tuple[str | None, 
 
 def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, batch: int = 1_000) -> Published:
     """Make ``graph`` hold exactly the release; nothing is written if it does already."""
+    from . import registry
+
     manifest = release_manifest(release)
-    version, triples = manifest["version"], int(manifest["triples"])
+    version, triples, digest = manifest["version"], int(manifest["triples"]), release_digest(manifest)
     held = held_release(store, graph)
-    if held == (version, triples):
+    # Version and size alone would take a rebuilt release of the same version for this one.
+    if held == (version, triples) and registry.release_digest(store, graph) == digest:
         return Published(graph, version, triples, written=False)
     _refuse_other_content(store, graph, held)
-    from . import registry
 
     lines = _release_lines(release)
     staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
@@ -93,6 +103,7 @@ def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, bat
         raise IerkgError(
             f"{store.name} holds {held[1]} triples in <{graph}> after the load, not the release's {triples}"
         )
+    registry.note_release_digest(store, graph, digest)  # killed before this: the next load rewrites
     return Published(graph, version, triples, written=True)
 
 

@@ -34,6 +34,8 @@ NS = "https://w3id.org/ierkg/store#"
 STATE, LEASE, CLAIM = f"<{NS}state>", f"<{NS}leaseUntil>", f"<{NS}claim>"
 # A release being written to a staging graph before it is moved over the release graph.
 RELEASE_STAGING = f"<{NS}releaseStagingUntil>"
+# The SHA-256 of the release file a release graph was loaded from: what "already held" compares.
+RELEASE_DIGEST = f"<{NS}releaseDigest>"
 _XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 DEFAULT_LEASE_SECONDS = 600.0
@@ -162,6 +164,20 @@ def renew_release_staging(store: Store, graph: str) -> None:
 
 def forget_release_staging(store: Store, graph: str) -> None:
     store.update(f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?lease }} }}")
+
+
+def release_digest(store: Store, graph: str) -> str | None:
+    """The digest noted when ``graph`` was last loaded with a release, or None."""
+    rows = store.select(f"SELECT ?d WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_DIGEST} ?d }} }}")
+    return rows[0]["d"] if len(rows) == 1 else None  # two notes: a load cut short; trust neither
+
+
+def note_release_digest(store: Store, graph: str, digest: str) -> None:
+    """Replace the digest noted for ``graph``. Two updates, since Virtuoso inserts nothing from a
+    WHERE of only an OPTIONAL; cut between them, no digest is left and the next load rewrites."""
+    store.update(f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_DIGEST} ?old }} }}")
+    noted = f"<{graph}> {RELEASE_DIGEST} {_string(digest)}"
+    store.update(f"INSERT DATA {{ GRAPH <{REGISTRY_GRAPH}> {{ {noted} }} }}")
 
 
 def lease_length() -> dt.timedelta:
