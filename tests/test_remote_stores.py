@@ -325,6 +325,38 @@ def test_the_service_serves_a_remote_store_and_keeps_datasets_private(target: Ta
     target.ierkg("datasets", "delete", graph, "-q")
 
 
+def test_the_service_sees_datasets_other_processes_ingest_and_delete_within_its_refresh(
+    oxigraph: Target, tmp_path: Path
+):
+    """Another process's ingest shows within IERKG_REFRESH_SECONDS, and after its delete no
+    cached answer brings the data back."""
+    assert oxigraph.ierkg("load", "-q").returncode == 0
+    graph = graph_for("refreshed", oxigraph)
+    oxigraph.ierkg("datasets", "delete", graph, "-q")
+    environment = {"IERKG_PUBLIC_DATASETS": graph, "IERKG_REFRESH_SECONDS": "1"}
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def served() -> tuple[int, list | str]:
+        return served_solutions(base, count, **{"default-graph-uri": graph})
+
+    def within(seconds: float, wanted) -> tuple[int, list | str]:
+        deadline = time.monotonic() + seconds
+        while not wanted(found := served()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return found
+
+    with running_server(*oxigraph.options, env=environment, log=tmp_path / "serve.log") as base:
+        assert served()[0] == 400  # not there yet
+        ingested = oxigraph.ierkg("ingest", str(STUDY), "--graph", graph, "--scale", "1-7", "-q")
+        assert ingested.returncode == 0, ingested.stderr
+        status, rows = within(5, lambda found: found[0] == 200)
+        assert status == 200 and int(rows[0]["n"]) == oxigraph.triples_in(graph) > 0
+        assert served()[0] == 200  # now in the answer cache too
+        assert oxigraph.ierkg("datasets", "delete", graph, "-q").returncode == 0
+        status, text = within(5, lambda found: found[0] == 400)
+        assert status == 400 and "there is no graph" in text
+
+
 def test_the_data_survive_a_restart_of_the_server(target: Target):
     assert target.ierkg("load", "-q").returncode == 0
     graph = graph_for("restart", target)

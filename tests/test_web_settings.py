@@ -22,10 +22,11 @@ def test_the_defaults_and_values_that_are_given():
             "IERKG_OVERFLOW_WORKERS": "0",
             "IERKG_ANSWER_CACHE_BYTES": "0",
             "IERKG_MAX_RESULTS": " 500 ",
+            "IERKG_REFRESH_SECONDS": "0",
         }
     )
     assert (settings.query_timeout, settings.query_workers, settings.overflow_workers) == (2.5, 3, 0)
-    assert (settings.answer_cache_bytes, settings.max_results) == (0, 500)
+    assert (settings.answer_cache_bytes, settings.max_results, settings.refresh_seconds) == (0, 500, 0)
 
 
 @pytest.mark.parametrize(
@@ -34,6 +35,7 @@ def test_the_defaults_and_values_that_are_given():
         ("IERKG_QUERY_WORKERS", "two", "IERKG_QUERY_WORKERS=two: not a whole number"),
         ("IERKG_QUERY_WORKERS", "0", "IERKG_QUERY_WORKERS must be at least 1"),
         ("IERKG_OVERFLOW_WORKERS", "-1", "IERKG_OVERFLOW_WORKERS must be at least 0"),
+        ("IERKG_REFRESH_SECONDS", "-5", "IERKG_REFRESH_SECONDS must be at least 0"),
         ("IERKG_MAX_RESULTS", "1.5", "IERKG_MAX_RESULTS=1.5: not a whole number"),
         ("IERKG_MAX_UPLOAD_BYTES", "99999999999", "IERKG_MAX_UPLOAD_BYTES must be at most"),
         ("IERKG_QUERY_TIMEOUT", "0", "IERKG_QUERY_TIMEOUT must be a finite number more than 0"),

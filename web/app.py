@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         overflow_workers=settings.overflow_workers,
         public_datasets=settings.public_datasets,
         cache_bytes=settings.answer_cache_bytes,
+        refresh_seconds=settings.refresh_seconds,
     )
     app.extensions["ierkg.endpoint"] = endpoint
     atexit.register(endpoint.close)

@@ -13,6 +13,7 @@ from ierkg.errors import IerkgError
 from ierkg.resources import release_dir
 from ierkg.sparql.guard import DEFAULT_MAX_NESTING, DEFAULT_MAX_QUERY_BYTES
 from ierkg.sparql.pool import DEFAULT_OVERFLOW, DEFAULT_TIMEOUT
+from ierkg.sparql.service import REMOTE_REFRESH_SECONDS
 from ierkg.stores.config import StoreConfig, count_setting, positive_setting, store_config
 
 
@@ -30,6 +31,9 @@ class Settings:
     # Uploads validated at once; the other HTTP threads stay free for pages and queries.
     concurrent_validations: int = 2
     answer_cache_bytes: int = 64 * 2**20  # answers kept for identical queries; 0 turns it off
+    # On a server, others may change the data: seconds between reading its registry again
+    # (and forgetting the cached answers); 0 reads it before every query.
+    refresh_seconds: int = int(REMOTE_REFRESH_SECONDS)
     # Coded datasets loaded as named graphs: (graph IRI, file). Private unless listed in
     # public_datasets, so /sparql never shows participants' data by accident.
     datasets: tuple[tuple[str, Path], ...] = ()
@@ -57,6 +61,7 @@ class Settings:
                 env, "IERKG_CONCURRENT_VALIDATIONS", defaults.concurrent_validations
             ),
             answer_cache_bytes=count_setting(env, "IERKG_ANSWER_CACHE_BYTES", defaults.answer_cache_bytes, 0),
+            refresh_seconds=count_setting(env, "IERKG_REFRESH_SECONDS", defaults.refresh_seconds, 0),
             datasets=_datasets(env.get("IERKG_DATASETS", "")),
             public_datasets=tuple(env.get("IERKG_PUBLIC_DATASETS", "").split()),
             store=store_config(environ=env),

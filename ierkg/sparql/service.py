@@ -59,6 +59,7 @@ class Endpoint:
         overflow_workers: int = 0,
         public_datasets: Sequence[str] = (),
         cache_bytes: int = 64 * 2**20,
+        refresh_seconds: float = REMOTE_REFRESH_SECONDS,
     ):
         self.spec = spec.with_query_timeout(limits.timeout)
         # The service's own calls (a dataset's ingest or delete, registry reads) keep the
@@ -85,7 +86,8 @@ class Endpoint:
             raise
         # In ierkg's own store nothing changes but through this service, so an answer can be
         # given again until a write; a server's data may change under us, so there the view is
-        # read again (and the answers forgotten) every REMOTE_REFRESH_SECONDS.
+        # read again (and the answers forgotten) every ``refresh_seconds`` (0: before every query).
+        self.refresh_seconds = refresh_seconds
         self.answers = AnswerCache(cache_bytes)
         self._refresh_lock = threading.Lock()
         self._refreshed = time.monotonic()
@@ -252,7 +254,8 @@ class Endpoint:
     def _refresh_if_due(self) -> None:
         if self.spec.store.kind != "remote" and self._refreshed != float("-inf"):
             return  # only a server changes under us, or a refresh after a write failed
-        if time.monotonic() - self._refreshed < REMOTE_REFRESH_SECONDS or self._refresh_lock.locked():
+        due = time.monotonic() - self._refreshed >= self.refresh_seconds
+        if not due or self._refresh_lock.locked():
             return
         try:
             self.refresh()
