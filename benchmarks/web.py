@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,11 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    server_cpu: float = float("nan")  # CPU seconds of the server and its worker processes
+    client_cpu: float = 0.0  # CPU seconds of this load generator
+
+    def cpu_ms_per_request(self, seconds: float) -> float:
+        return seconds / len(self.latencies) * 1000 if self.latencies else float("nan")
 
     @property
     def throughput(self) -> float:
@@ -129,10 +135,13 @@ def main(argv: list[str] | None = None) -> int:
                 servers.append(("rdflib-endpoint", peer[0], peer[1]))
             runnable = _check_answers(servers, queries)
             results = []
-            for name, url, _process in servers:
+            for name, url, process in servers:
                 _drive(url, runnable[name], args.clients, args.warmup, Load("warm-up"))
                 load = Load(name)
+                server_before, client_before = _tree_cpu_seconds(process.pid), time.process_time()
                 _drive(url, runnable[name], args.clients, args.seconds, load)
+                load.server_cpu = _tree_cpu_seconds(process.pid) - server_before
+                load.client_cpu = time.process_time() - client_before
                 results.append(load)
         finally:
             for _name, _url, process in servers:
@@ -143,6 +152,38 @@ def main(argv: list[str] | None = None) -> int:
                     process.kill()
     met = _report(results, args, len(queries))
     return 0 if met else 1  # the service as a user starts it must meet the targets
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by a process and every descendant (Linux /proc; else NaN).
+
+    Where the time goes: ierkg's web process against its query workers, and either against the
+    load generator, which shares the cores.
+    """
+    try:
+        entries = [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return float("nan")
+    stats = {}
+    for entry in entries:
+        with suppress(OSError):  # a process that ended meanwhile
+            stats[entry] = _stat(entry)
+    children: dict[int, list[int]] = {}
+    for child, (parent, _cpu) in stats.items():
+        children.setdefault(parent, []).append(child)
+    total, frontier = 0.0, [pid]
+    while frontier:
+        current = frontier.pop()
+        total += stats.get(current, (0, 0.0))[1]
+        frontier += children.get(current, [])
+    return total
+
+
+def _stat(pid: int) -> tuple[int, float]:
+    """A process's parent and its CPU seconds (user + system), from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -275,11 +316,16 @@ def _report(results: list[Load], args: argparse.Namespace, query_count: int) -> 
         f"\n{query_count} named queries, round robin, {args.clients} concurrent clients, "
         f"{args.seconds:g} s per server after {args.warmup:g} s of warm-up:"
     )
-    print(f"{'server':<18}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    print(
+        f"{'server':<18}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+        f"{'server CPU ms/req':>19}{'client CPU ms/req':>19}"
+    )
     for load in results:
         print(
             f"{load.name:<18}{len(load.latencies):>10,}{load.throughput:>10.0f}"
             f"{load.percentile(0.50):>10.2f}{load.percentile(0.99):>10.2f}{load.errors:>8}"
+            f"{load.cpu_ms_per_request(load.server_cpu):>19.2f}"
+            f"{load.cpu_ms_per_request(load.client_cpu):>19.2f}"
         )
     baseline = next(load for load in results if load.name == "oxigraph serve")
     print()
