@@ -4,7 +4,8 @@
 1. Start-up: seconds from launching `ierkg serve` (the packaged release, waitress) until
    /sparql answers.
 2. Load: every named query of queries/, round robin, POSTed by 8 concurrent clients (one
-   keep-alive connection each) for --seconds, after a warm-up, against
+   keep-alive connection each) for --seconds, after a warm-up, in --rounds turns taken in
+   rotation (a VM's speed drifts; each server gets its share of every phase), against
    - ierkg's /sparql (`ierkg serve`, default settings: 2 query workers, 8 threads), which
      answers a repeated query from its answer cache (the store is read-only);
    - the same with the answer cache off (IERKG_ANSWER_CACHE_BYTES=0): every query is run;
@@ -72,10 +73,18 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=15.0, help="load per server (default 15)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="split each server's load into this many turns, taken in rotation (default 3)",
+    )
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--no-rdflib", action="store_true", help="skip the rdflib-endpoint run")
     args = parser.parse_args(argv)
+    if args.rounds < 1 or args.seconds <= 0:
+        parser.error("--rounds must be at least 1 and --seconds more than 0")
     queries = named_queries()
     release = release_dir()
     with tempfile.TemporaryDirectory(prefix="ierkg-web-bench-") as scratch:
@@ -134,15 +143,16 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 servers.append(("rdflib-endpoint", peer[0], peer[1]))
             runnable = _check_answers(servers, queries)
-            results = []
-            for name, url, process in servers:
+            for name, url, _process in servers:
                 _drive(url, runnable[name], args.clients, args.warmup, Load("warm-up"))
-                load = Load(name)
-                server_before, client_before = _tree_cpu_seconds(process.pid), time.process_time()
-                _drive(url, runnable[name], args.clients, args.seconds, load)
-                load.server_cpu = _tree_cpu_seconds(process.pid) - server_before
-                load.client_cpu = time.process_time() - client_before
-                results.append(load)
+            results = [Load(name, server_cpu=0.0) for name, _url, _process in servers]
+            # In turns, so that a VM whose speed drifts during the run slows every server alike.
+            for _round in range(args.rounds):
+                for (name, url, process), load in zip(servers, results, strict=True):
+                    server_before, client_before = _tree_cpu_seconds(process.pid), time.process_time()
+                    _drive(url, runnable[name], args.clients, args.seconds / args.rounds, load)
+                    load.server_cpu += _tree_cpu_seconds(process.pid) - server_before
+                    load.client_cpu += time.process_time() - client_before
         finally:
             for _name, _url, process in servers:
                 process.terminate()
@@ -307,14 +317,14 @@ def _drive(url: str, queries: list[NamedQuery], clients: int, seconds: float, lo
         thread.start()
     for thread in threads:
         thread.join()
-    load.seconds = time.monotonic() - started
+    load.seconds += time.monotonic() - started
 
 
 def _report(results: list[Load], args: argparse.Namespace, query_count: int) -> bool:
     """Print the table and the ratios; whether the first ierkg row (the defaults) met the targets."""
     print(
         f"\n{query_count} named queries, round robin, {args.clients} concurrent clients, "
-        f"{args.seconds:g} s per server after {args.warmup:g} s of warm-up:"
+        f"{args.seconds:g} s per server in {args.rounds} turns, after {args.warmup:g} s of warm-up:"
     )
     print(
         f"{'server':<18}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
