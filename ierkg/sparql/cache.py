@@ -22,19 +22,17 @@ class AnswerCache(Generic[Key]):
     def __init__(self, capacity_bytes: int):
         self.capacity = capacity_bytes
         self.size = 0
-        self.hits = 0
-        self.misses = 0
         self._answers: OrderedDict[Key, tuple[Answer, int]] = OrderedDict()  # with its cost
         self._lock = threading.Lock()
 
     def get(self, key: Key) -> Answer | None:
+        if not self.capacity:
+            return None  # turned off: not even a lookup
         with self._lock:
             kept = self._answers.get(key)
             if kept is None:
-                self.misses += 1
                 return None
             self._answers.move_to_end(key)
-            self.hits += 1
             return kept[0]
 
     def clear(self) -> None:
@@ -43,6 +41,8 @@ class AnswerCache(Generic[Key]):
             self.size = 0
 
     def put(self, key: Key, answer: Answer) -> None:
+        if not self.capacity:
+            return  # turned off: not even the cost of the entry, which writes out its key
         cost = entry_cost(key, answer)
         if cost > self.capacity // 8:
             return  # one huge answer would push out everything else
