@@ -456,6 +456,71 @@ def test_a_release_load_killed_halfway_is_cleaned_up(target: Target):
     assert target.triples_in(graph) == RELEASE_TRIPLES
 
 
+STOP_AFTER_ONE_BATCH = """
+import os, signal, sys
+from ierkg.cli import main
+from ierkg.stores.remote import RemoteStore
+write, stopped = RemoteStore.add_ntriples, []
+def write_then_stop(self, *args, **kwargs):
+    write(self, *args, **kwargs)
+    if not stopped:
+        stopped.append(True)
+        os.kill(os.getpid(), signal.SIGSTOP)
+RemoteStore.add_ntriples = write_then_stop
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_an_ingest_stopped_past_its_lease_resumes_to_exit_2_and_leaves_the_next_owner_alone(
+    target: Target, tmp_path: Path
+):
+    """An ingest stopped (SIGSTOP) after its first batch, cleaned up once its lease ran out, and
+    the graph then ingested by another command: continued, it stops before its next write."""
+    assert target.ierkg("load", "-q").returncode == 0
+    graph = graph_for("stalled", target)
+    target.ierkg("datasets", "delete", graph, "-q")
+    data = synthetic.write_csv(tmp_path / "big.csv", 2_000, seed=5, slip_rate=0.0)
+    lease = {"IERKG_INGEST_LEASE_SECONDS": "3"}
+    command = [sys.executable, "-c", STOP_AFTER_ONE_BATCH, "ingest", str(data), "--graph", graph,
+               "--scale", "1-7", "--allow-warnings", "-q", *target.options]  # fmt: skip
+    stalled = subprocess.Popen(
+        command,
+        env={**os.environ, **target.env, **lease},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _process_state(stalled.pid) != "T" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _process_state(stalled.pid) == "T", "the ingest never reached its first batch"
+        time.sleep(3.5)  # its lease runs out; the next command that opens the store cleans it up
+        listing = target.ierkg("datasets", "list", "--all", "--json", env=lease)
+        assert listing.returncode == 0 and graph not in listing.stdout
+        other = target.ierkg("ingest", str(STUDY), "--graph", graph, "--scale", "1-7", "-q")
+        assert other.returncode == 0, other.stderr
+        held = target.triples_in(graph)
+        stalled.send_signal(signal.SIGCONT)
+        _out, err = stalled.communicate(timeout=60)
+    finally:
+        stalled.kill()
+    assert stalled.returncode == 2 and "was taken from this ingest while it was stalled" in err, err
+    assert "Traceback" not in err
+    assert target.triples_in(graph) == held  # not one more triple, and nothing removed
+    (entry,) = [
+        d for d in json.loads(target.ierkg("datasets", "list", "--json").stdout) if d["graph"] == graph
+    ]
+    assert entry["source"] == STUDY.name and entry["triples"] == held
+    target.ierkg("datasets", "delete", graph, "-q")
+
+
+def _process_state(pid: int) -> str:
+    """R, S, T (stopped), ... from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0]
+
+
 def test_an_account_that_may_only_read_starts_beside_an_orphaned_ingest(virtuoso: Target):
     """Virtuoso's anonymous SPARQL user may not DROP: the service and the commands it may run
     start anyway, keep the orphan hidden, and leave its removal to a command that can write."""

@@ -231,6 +231,67 @@ def test_cleanup_removes_only_staging_graphs_whose_lease_ran_out():
             assert registry.cleanup(store, everything_staged=True) == [alive]
 
 
+def test_an_ingest_that_stalled_past_its_lease_stops_before_writing_into_the_next_owners_graph():
+    import datetime as dt
+
+    store, short = EmbeddedStore(), dt.timedelta(seconds=0.4)
+    with (
+        pytest.raises(registry.LostClaim, match="taken from this ingest while it was stalled") as lost,
+        registry.staging(store, GRAPH, source="a.csv", lease=short) as stalled,
+    ):
+        stalled.keep()
+        store.add_ntriples(GRAPH, _ntriples("urn:a", 2))
+        stalled.wrote()
+        time.sleep(0.5)  # stalled past its lease (a stopped process, a machine asleep) ...
+        assert registry.cleanup(store) == [GRAPH]  # ... and cleaned up by another command,
+        with registry.staging(store, GRAPH, source="c.csv") as other:  # then claimed again
+            other.keep()
+            store.add_ntriples(GRAPH, _ntriples("urn:c", 3))
+            other.go_live(episodes=3, triples=3)
+        stalled.keep()  # it resumes, and stops here
+        store.add_ntriples(GRAPH, _ntriples("urn:a-again", 2))
+    assert "may have reached" not in str(lost.value)  # its last write ended before the lease did
+    assert [(e.graph, e.state, e.source) for e in registry.entries(store)] == [(GRAPH, "live", "c.csv")]
+    assert store.count(GRAPH) == 3  # the other's triples only: nothing written, nothing undone
+
+
+def test_an_ingest_that_lost_its_claim_neither_goes_live_nor_undoes_the_next_owners_graph():
+    import datetime as dt
+
+    store = EmbeddedStore()
+    with (
+        pytest.raises(registry.LostClaim, match="may have reached") as late,
+        registry.staging(store, GRAPH, source="a.csv", lease=dt.timedelta(seconds=0.2)) as stalled,
+    ):
+        stalled.keep()
+        store.add_ntriples(GRAPH, _ntriples("urn:a", 2))
+        time.sleep(0.3)
+        stalled.wrote()  # a write that was under way when the lease ran out
+        assert registry.cleanup(store) == [GRAPH]
+        other = registry.staging(store, GRAPH, source="c.csv")  # claimed again, not live yet
+        other.__enter__()
+        store.add_ntriples(GRAPH, _ntriples("urn:c", 3))
+        stalled.go_live(episodes=1, triples=2)
+    assert [(e.state, e.source) for e in registry.entries(store)] == [("staging", "c.csv")]
+    assert store.count(GRAPH) == 3  # not undone: the graph is the other ingest's now
+    assert "delete it and ingest that again" in str(late.value)
+    other.__exit__(None, None, None)  # the other ingest ends without going live: it undoes its own
+    assert registry.entries(store) == [] and store.count(GRAPH) == 0
+
+
+def test_a_lease_renewed_just_before_a_cleanup_keeps_its_graph():
+    import datetime as dt
+
+    store = EmbeddedStore()
+    with registry.staging(store, GRAPH, source="a.csv", lease=dt.timedelta(seconds=0.4)) as lease:
+        store.add_ntriples(GRAPH, _ntriples("urn:a", 2))
+        time.sleep(0.5)  # the lease ran out, but no cleanup came before the load went on:
+        lease.keep()  # renewed, and still its own
+        assert registry.cleanup(store) == []
+        lease.go_live(episodes=1, triples=2)
+    assert registry.live_graphs(store) == [GRAPH] and store.count(GRAPH) == 2
+
+
 def test_foreign_triples_and_reserved_graphs_are_never_taken():
     store = EmbeddedStore()
     store.add_ntriples(GRAPH, _ntriples("urn:someone-else", 1))

@@ -74,15 +74,23 @@ class Store(ABC):
     def add_ntriples(self, graph: str, data: bytes) -> None:
         """Add N-Triples to a named graph (blank nodes in one call are the same nodes)."""
 
-    def add_ntriples_file(self, graph: str, path: Path, on_batch: Callable[[], None] = lambda: None) -> None:
+    def add_ntriples_file(
+        self,
+        graph: str,
+        path: Path,
+        before_batch: Callable[[], None] = lambda: None,
+        after_batch: Callable[[], None] = lambda: None,
+    ) -> None:
         """Add an N-Triples file to a named graph, ``batch_triples`` at a time, calling
-        ``on_batch`` after each part; triples that share a blank node go in one part."""
+        ``before_batch`` and ``after_batch`` around each part; triples that share a blank node
+        go in one part."""
         from .publish import batches
 
         with path.open("rb") as source:
             for batch in batches(source, self.batch_triples):
+                before_batch()
                 self.add_ntriples(graph, batch)
-                on_batch()
+                after_batch()
 
     @abstractmethod
     def drop(self, graph: str) -> None:

@@ -122,10 +122,18 @@ class EmbeddedStore(Store):
         except SyntaxError as exc:
             raise QueryRejected(f"{path}: {exc}") from None
 
-    def add_ntriples_file(self, graph: str, path: Path, on_batch: Callable[[], None] = lambda: None) -> None:
+    def add_ntriples_file(
+        self,
+        graph: str,
+        path: Path,
+        before_batch: Callable[[], None] = lambda: None,
+        after_batch: Callable[[], None] = lambda: None,
+    ) -> None:
         """One bulk load, made durable before returning (a folder's lock keeps others out)."""
+        before_batch()
         self.load_file(path, graph)
         self.flush()
+        after_batch()
 
     def drop(self, graph: str) -> None:
         node = pyoxigraph.NamedNode(graph)

@@ -146,5 +146,5 @@ def _refuse_unless_loadable(report: Report, allow_warnings: bool) -> None:
 
 
 def _load(store: Store, graph: str, rdf_path: Path, lease: registry.Lease) -> None:
-    """Add the file to the graph, renewing the lease as the load goes on."""
-    store.add_ntriples_file(graph, rdf_path, on_batch=lease.renew)
+    """Add the file to the graph, renewing the lease and confirming the claim as the load goes on."""
+    store.add_ntriples_file(graph, rdf_path, before_batch=lease.keep, after_batch=lease.wrote)

@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -112,38 +113,52 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
     """Remove what died ingests and cut-short deletions left; the graphs removed.
 
     ``everything_staged`` removes every staging graph, lease or not: right for a store folder,
-    which no other process can be writing while this one holds its lock.
+    which no other process can be writing while this one holds its lock. Leases are compared
+    by the store, in the update that takes the graph away, so an ingest that renewed its lease
+    a moment before keeps its graph (and a dateTime the store writes its own way still counts).
     """
-    now = dt.datetime.now(dt.UTC)
-    leftovers = [
-        (row["g"], _forget)
-        for row in store.select(
-            f"""SELECT ?g ?state ?lease WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
-                ?g {STATE} ?state . OPTIONAL {{ ?g {LEASE} ?lease }} }} }}"""
+    now = _time(_now())
+    expired = "" if everything_staged else f"FILTER(!BOUND(?lease) || ?lease < {now})"
+    try:
+        store.update(
+            f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} "staging" }} }}
+            INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} "deleting" }} }}
+            WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+                ?g {STATE} "staging" OPTIONAL {{ ?g {LEASE} ?lease }} {expired} }} }}"""
         )
-        if row["state"] == "deleting"
-        or (row["state"] == "staging" and (everything_staged or _moment(row.get("lease")) < now))
-    ]
-    leftovers += [
-        (row["g"], forget_release_staging)
-        for row in store.select(
-            f"SELECT ?g ?lease WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {RELEASE_STAGING} ?lease }} }}"
-        )
-        if everything_staged or _moment(row["lease"]) < now
+        dead_releases = [
+            row["g"]
+            for row in store.select(
+                f"""SELECT ?g WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {RELEASE_STAGING} ?lease }}
+                {expired} }}"""
+            )
+        ]
+        for graph in dead_releases:  # the note goes first, and only if its lease is still out
+            store.update(
+                f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?lease }} }}
+                WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?lease }} {expired} }}"""
+            )
+        dead_releases = [g for g in dead_releases if not _release_staging_noted(store, g)]
+    except (StoreUnavailable, StoreTimeout):
+        raise
+    except StoreError as error:
+        # A read-only account cannot clean up; the graphs stay hidden until a writer does.
+        _log.warning("left what dead ingests left for a command that may write to clean up: %s", error)
+        return []
+    deleting = [
+        row["g"]
+        for row in store.select(f'SELECT ?g WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} "deleting" }} }}')
     ]
     removed = []
-    for graph, forget in leftovers:
-        try:
-            store.drop(graph)
-            forget(store, graph)
-        except (StoreUnavailable, StoreTimeout):
-            raise
-        except StoreError as error:
-            # A read-only account cannot clean up; the graph stays hidden until a writer does.
-            _log.warning("left <%s> for a command that may write to clean up: %s", graph, error)
-            continue
+    for graph in [*deleting, *dead_releases]:
+        store.drop(graph)
+        _forget(store, graph)
         removed.append(graph)
     return removed
+
+
+def _release_staging_noted(store: Store, graph: str) -> bool:
+    return store.ask(f"ASK {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?lease }} }}")
 
 
 def note_release_staging(store: Store, graph: str) -> None:
@@ -228,54 +243,112 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta | None = 
     except BaseException:
         if not handle.live:
             with suppress(StoreError):  # if the store is gone, cleanup() finishes this later
-                store.drop(graph)
-                _forget(store, graph)
+                handle.undo()
         raise
     if not handle.live:  # the block ended without going live: nothing may stay behind
-        store.drop(graph)
-        _forget(store, graph)
+        handle.undo()
+
+
+class LostClaim(IerkgError):
+    """An ingest's claim was taken away (it stalled past its lease and was cleaned up)."""
 
 
 class Lease:
-    """A staging claim: renewed while the load goes on, then turned live in one update."""
+    """A staging claim: renewed and checked while the load goes on, then turned live in one update.
+
+    The load calls ``keep`` before each write and ``wrote`` after it. Once a quarter of the
+    lease has passed since the claim was last confirmed (by the wall clock or the process's
+    own, so that a process stopped or a machine asleep meanwhile counts), ``keep`` renews the
+    lease and reads it back. An ingest that stalled past its lease and was cleaned up thus stops
+    before its next write, instead of writing into a graph another ingest may have claimed since.
+    """
 
     def __init__(self, store: Store, graph: str, claim: str, length: dt.timedelta):
         self.store, self.graph, self.claim, self.length = store, graph, claim, length
         self.live = False
-        self._renew_after = dt.datetime.now(dt.UTC) + length / 2
+        self._confirmed = _Clocks.now()
+        self._last_write_ended: _Clocks | None = None
 
-    def renew(self) -> None:
-        """Extend the lease if half of it has passed (cheap to call after every batch)."""
-        if dt.datetime.now(dt.UTC) < self._renew_after:
+    def keep(self) -> None:
+        """Before a write: renew the lease and confirm the claim, if a quarter of it has passed."""
+        now = _Clocks.now()
+        if now.since(self._confirmed) < self.length.total_seconds() / 4:
             return
         self.store.update(
             f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {LEASE} ?old }} }}
             INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {LEASE} {_time(_now(self.length))} }} }}
             WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
-                <{self.graph}> {CLAIM} {_string(self.claim)} ; {LEASE} ?old }} }}"""
+                <{self.graph}> {CLAIM} {_string(self.claim)} ; {STATE} "staging" ; {LEASE} ?old }} }}"""
         )
-        self._renew_after = dt.datetime.now(dt.UTC) + self.length / 2
+        if self._state() != "staging":
+            raise self._lost()
+        self._confirmed = now
+
+    def wrote(self) -> None:
+        """After a write: when it ended, to tell whether it may have come after the lease ran out."""
+        self._last_write_ended = _Clocks.now()
 
     def go_live(self, episodes: int, triples: int) -> None:
         """Register the graph: from now on it is visible, all at once."""
         self.store.update(
-            f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {STATE} ?state ; {LEASE} ?lease ;
+            f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {STATE} "staging" ; {LEASE} ?lease ;
                     <{NS}loadedAt> ?began }} }}
             INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {STATE} "live" ;
                     <{NS}episodes> {_integer(episodes)} ; <{NS}triples> {_integer(triples)} ;
                     <{NS}loadedAt> {_time(_now())} }} }}
             WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {CLAIM} {_string(self.claim)} ;
-                    {STATE} ?state ; {LEASE} ?lease ; <{NS}loadedAt> ?began }} }}"""
+                    {STATE} "staging" ; {LEASE} ?lease ; <{NS}loadedAt> ?began }} }}"""
         )
-        states = self.store.select(
-            f"SELECT ?s WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {STATE} ?s }} }}"
-        )
-        if [row["s"] for row in states] != ["live"]:
-            raise IerkgError(
-                f"graph <{self.graph}> lost its claim while loading (its lease ran out and it was cleaned "
-                "up); ingest it again"
-            )
+        if self._state() != "live":  # read by this claim: another ingest's graph is not ours
+            raise self._lost()
         self.live = True
+
+    def undo(self) -> None:
+        """Remove the graph and its entry, if the claim is still this ingest's; else leave both."""
+        if self._state() is None:
+            return  # cleaned up already, and perhaps claimed by another ingest since
+        self.store.drop(self.graph)
+        _forget(self.store, self.graph)
+
+    def _state(self) -> str | None:
+        """The entry's state as long as it carries this claim; None once the claim is gone."""
+        rows = self.store.select(
+            f"""SELECT ?s WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+                <{self.graph}> {CLAIM} {_string(self.claim)} ; {STATE} ?s }} }}"""
+        )
+        return rows[0]["s"] if len(rows) == 1 else None
+
+    def _lost(self) -> LostClaim:
+        said = (
+            f"graph <{self.graph}> was taken from this ingest while it was stalled (its lease, "
+            f"{self.length.total_seconds():g} s, ran out and another command cleaned it up); "
+            "nothing of this ingest is visible: ingest it again"
+        )
+        ended = self._last_write_ended
+        if ended is not None and ended.since(self._confirmed) >= self.length.total_seconds():
+            # Its last write was under way when the lease ran out, so it may have landed after
+            # the cleanup, in the graph of an ingest that claimed the IRI since.
+            said += (
+                f". Its last write ended after the lease had run out and may have reached <{self.graph}> "
+                f"after that: if another ingest now holds the graph, delete it and ingest that again"
+            )
+        return LostClaim(said)
+
+
+@dataclass(frozen=True)
+class _Clocks:
+    """A moment by the wall clock and by the process's monotonic one: a machine asleep stops the
+    second (on Linux), a clock set back fools the first; the larger of the two is trusted."""
+
+    monotonic: float
+    wall: float
+
+    @classmethod
+    def now(cls) -> _Clocks:
+        return cls(time.monotonic(), time.time())
+
+    def since(self, earlier: _Clocks) -> float:
+        return max(self.monotonic - earlier.monotonic, self.wall - earlier.wall)
 
 
 def delete(store: Store, graph: str) -> DatasetGraph:
@@ -310,15 +383,6 @@ def _forget(store: Store, graph: str) -> None:
 
 def _now(later: dt.timedelta = dt.timedelta()) -> str:
     return (dt.datetime.now(dt.UTC) + later).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _moment(lexical: str | None) -> dt.datetime:
-    """A lease as the store gives it back (servers differ in how they write a dateTime)."""
-    try:
-        moment = dt.datetime.fromisoformat(lexical or "")
-    except ValueError:
-        return dt.datetime.min.replace(tzinfo=dt.UTC)  # unreadable: treat as long expired
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _time(text: str) -> str:
