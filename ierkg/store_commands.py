@@ -44,7 +44,9 @@ def _add_load(commands) -> None:
         "load",
         help="put the release into a store (a SPARQL server, or a store folder)",
         description="Write the ontology release into its graph on the store. Running it again "
-        "writes nothing if the store already holds that release, and never duplicates a triple.",
+        "writes nothing if the store already holds that release, and never duplicates a triple. "
+        "A store folder is given the packaged release by every command that opens it, so another "
+        "--release lasts there only until the next command (serve --release keeps it).",
     )
     parser.add_argument(
         "--graph", metavar="IRI", help="the graph to hold the release (default: the ontology IRI)"
@@ -65,7 +67,7 @@ def run_load(args: argparse.Namespace) -> int:
 
     config = _persistent(args)
     graph = RELEASE_GRAPH if args.graph in (None, RELEASE_GRAPH) else check_graph_name(args.graph)
-    with opened(config) as store:
+    with opened(config, with_release=False) as store:  # so that it says whether it wrote one
         published = publish_release(store, args.release or release_dir(), graph)
     if not args.quiet:
         done = "loaded" if published.written else "already held; nothing written"

@@ -561,35 +561,35 @@ def test_a_server_that_is_down_is_reported_within_the_timeout():
     assert elapsed < 8  # about 2 s of waiting, plus starting Python
 
 
-def test_a_real_server_frozen_or_stopped_gives_exit_2_within_the_timeout(tmp_path: Path):
+def test_a_real_server_frozen_or_stopped_gives_exit_2_within_the_timeout(target: Target):
     """Frozen (SIGSTOP): the kernel still accepts connections, but nothing answers. Stopped:
     the port refuses. Each command exits 2 with the reason, within the timeout it was given."""
-    server = OxigraphServer(tmp_path / "data").start()
-    options = ["--endpoint", server.query_url, "--endpoint-timeout", "2"]
+    options = [*target.options, "--endpoint-timeout", "2"]
+    env = {**os.environ, **target.env}
+    assert target.ierkg("load", "-q").returncode == 0
+    target.server.process.send_signal(signal.SIGSTOP)
     try:
-        assert run_ierkg("load", "-q", *options).returncode == 0
-        server.process.send_signal(signal.SIGSTOP)
-        try:
-            for command in (["datasets", "list"], ["load"], ["query", "ASK {}"]):
-                started = time.monotonic()
-                result = run_ierkg(*command, *options)
-                elapsed = time.monotonic() - started
-                assert result.returncode == 2 and "did not answer within 2 s" in result.stderr, result.stderr
-                assert "Traceback" not in result.stderr and elapsed < 8, (command, elapsed)
-        finally:
-            server.process.send_signal(signal.SIGCONT)
-        assert run_ierkg("query", "ASK {}", *options).returncode == 0  # thawed, it answers again
-        server.stop()
+        for command in (["datasets", "list"], ["load"], ["query", "ASK {}"]):
+            started = time.monotonic()
+            result = run_ierkg(*command, *options, env=env)
+            elapsed = time.monotonic() - started
+            assert result.returncode == 2 and "did not answer within 2 s" in result.stderr, result.stderr
+            assert "Traceback" not in result.stderr and elapsed < 8, (command, elapsed)
+    finally:
+        target.server.process.send_signal(signal.SIGCONT)
+    assert run_ierkg("query", "ASK {}", *options, env=env).returncode == 0  # thawed, it answers again
+    target.server.stop()
+    try:
         for command in (
             ["datasets", "list"],
             ["load"],
             ["ingest", str(STUDY), "--graph", "https://lab.example/x", "--scale", "1-7"],
         ):
-            result = run_ierkg(*command, *options)
+            result = run_ierkg(*command, *options, env=env)
             assert result.returncode == 2 and "cannot be reached" in result.stderr, (command, result.stderr)
             assert "Traceback" not in result.stderr
     finally:
-        server.stop()
+        target.server.start()
 
 
 def test_a_server_that_trickles_its_answer_is_cut_off_at_the_timeout():
@@ -657,12 +657,13 @@ def test_the_service_says_503_while_its_server_is_down_and_recovers(kind: str, t
         server.stop()
 
 
-def test_a_slow_server_meets_our_timeout(oxigraph: Target):
-    assert oxigraph.ierkg("load", "-q").returncode == 0
-    proxy = AuthProxy(oxigraph.server.port)
+def test_a_slow_server_meets_our_timeout(target: Target):
+    assert target.ierkg("load", "-q").returncode == 0
+    address = urllib.parse.urlsplit(target.server.query_url)
+    proxy = AuthProxy(address.port)
     try:
         with running_server(
-            "--endpoint", proxy.url(), "--timeout", "1", env={"IERKG_ANSWER_CACHE_BYTES": "0"}
+            "--endpoint", proxy.url(address.path), "--timeout", "1", env={"IERKG_ANSWER_CACHE_BYTES": "0"}
         ) as base:
             proxy.delay = 4
             started = time.monotonic()
@@ -671,7 +672,9 @@ def test_a_slow_server_meets_our_timeout(oxigraph: Target):
         assert status == 504 and "did not answer within 1 s" in text, text
         assert elapsed < 3.5
         started = time.monotonic()
-        result = run_ierkg("load", "--endpoint", proxy.url(), "--endpoint-timeout", "1")
+        result = run_ierkg(
+            "datasets", "list", "--endpoint", proxy.url(address.path), "--endpoint-timeout", "1"
+        )
         assert result.returncode == 2 and "did not answer within 1 s" in result.stderr, result.stderr
         assert time.monotonic() - started < 8
     finally:

@@ -47,6 +47,36 @@ def test_a_bad_setting_is_named(variable: str, value: str, said: str):
         store_config(endpoint=ENDPOINT, environ={variable: value})
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("http://[::1/query", "not a valid address (Invalid IPv6 URL)"),
+        ("http://127.0.0.1:99999/query", "not a valid address (Port out of range"),
+        ("http://127.0.0.1:port/query", "not a valid address (Port could not be cast"),
+        ("ftp://127.0.0.1/query", "not an http:// or https:// address"),
+    ],
+)
+def test_an_address_that_cannot_be_one_exits_2_with_the_reason(url: str, said: str):
+    result = run_ierkg("datasets", "list", "--endpoint", url)
+    assert result.returncode == 2 and said in result.stderr, result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_a_release_whose_manifest_lacks_its_version_is_refused_by_name(tmp_path: Path):
+    import json
+    import shutil
+
+    from ierkg.resources import release_dir
+
+    release = tmp_path / "release"
+    shutil.copytree(release_dir(), release)
+    manifest = json.loads((release / "manifest.json").read_text())
+    del manifest["version"]
+    (release / "manifest.json").write_text(json.dumps(manifest))
+    result = run_ierkg("load", "--release", str(release), "--store", str(tmp_path / "store"))
+    assert result.returncode == 2 and "does not give the release's version" in result.stderr, result.stderr
+
+
 def test_a_zero_timeout_option_is_refused():
     with pytest.raises(IerkgError, match="--endpoint-timeout must be more than 0 seconds"):
         store_config(endpoint=ENDPOINT, timeout=0, environ={})

@@ -474,3 +474,32 @@ def test_a_rebuilt_release_of_the_same_version_and_size_is_loaded_not_taken_as_h
     assert reworded() == 1
     assert publish_release(store, release_dir()).written  # and back again, whole
     assert reworded() == 0
+
+
+def test_load_into_a_fresh_folder_says_it_loaded_and_again_that_it_held_it(tmp_path: Path):
+    folder = str(tmp_path / "store")
+    first = run_ierkg("load", "--store", folder)
+    assert first.returncode == 0 and first.stdout.rstrip().endswith(": loaded"), first.stdout + first.stderr
+    again = run_ierkg("load", "--store", folder)
+    assert again.returncode == 0 and "already held; nothing written" in again.stdout
+
+
+def test_a_release_load_cut_off_after_its_move_is_not_taken_for_the_build_before(
+    tmp_path: Path, monkeypatch
+):
+    from ierkg.resources import release_dir
+    from ierkg.stores.publish import publish_release
+
+    store = EmbeddedStore()
+    assert publish_release(store, release_dir()).written
+    rebuilt = _rebuilt_release(tmp_path / "rebuilt")
+
+    def cut_off(*_args) -> None:
+        raise KeyboardInterrupt  # the process ends between the move and noting the new digest
+
+    monkeypatch.setattr(registry, "note_release_digest", cut_off)
+    with pytest.raises(KeyboardInterrupt):
+        publish_release(store, rebuilt)
+    monkeypatch.undo()
+    assert registry.release_digest(store, RELEASE_GRAPH) is None  # the old build's is gone too
+    assert publish_release(store, release_dir()).written  # so the packaged build is written back

@@ -88,7 +88,11 @@ def update_url_for(query_url: str) -> str:
 
 
 def check_url(url: str, option: str) -> str:
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - read for its check: a port that is not a number is refused here
+    except ValueError as error:  # an unclosed [IPv6] bracket, a port out of range
+        raise IerkgError(f"{option} {url}: not a valid address ({error})") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise IerkgError(f"{option} {url}: not an http:// or https:// address")
     return url

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph
 
-from .base import QueryRejected, QueryResult, Store, StoreUnavailable
+from .base import QueryRejected, QueryResult, Store, StoreError, StoreUnavailable
 
 _FORMATS = {
     ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
@@ -102,14 +103,24 @@ class EmbeddedStore(Store):
 
     def update(self, text: str) -> None:
         try:
-            self._store.update(text)
+            with self._writing():
+                self._store.update(text)
         except SyntaxError as exc:
             raise QueryRejected(f"the update is not valid SPARQL 1.1: {syntax_message(text, exc)}") from None
 
     def add_ntriples(self, graph: str, data: bytes) -> None:
-        self._store.load(
-            input=data, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(graph)
-        )
+        with self._writing():
+            self._store.load(
+                input=data, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(graph)
+            )
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write the disk refuses (full, read-only, gone) is the store's error, said plainly."""
+        try:
+            yield
+        except OSError as exc:
+            raise StoreError(f"{self.name} could not be written: {exc}") from None
 
     def load_file(self, path: Path, graph: str | None = None) -> None:
         """Load an RDF file, its format from its extension, into ``graph`` (default: default graph)."""
@@ -117,8 +128,11 @@ class EmbeddedStore(Store):
         if rdf_format is None:
             raise StoreUnavailable(f"{path}: unknown RDF file type (expected one of {', '.join(_FORMATS)})")
         target = pyoxigraph.NamedNode(graph) if graph else pyoxigraph.DefaultGraph()
+        if not path.is_file():  # else the disk's "no such file" would read as the store's failure
+            raise StoreUnavailable(f"{path}: no such file")
         try:
-            self._store.bulk_load(path=str(path), format=rdf_format, to_graph=target)
+            with self._writing():
+                self._store.bulk_load(path=str(path), format=rdf_format, to_graph=target)
         except SyntaxError as exc:
             raise QueryRejected(f"{path}: {exc}") from None
 
@@ -137,8 +151,9 @@ class EmbeddedStore(Store):
 
     def drop(self, graph: str) -> None:
         node = pyoxigraph.NamedNode(graph)
-        if self._store.contains_named_graph(node):
-            self._store.remove_graph(node)
+        with self._writing():
+            if self._store.contains_named_graph(node):
+                self._store.remove_graph(node)
 
     def graphs(self) -> list[str]:
         return sorted(
@@ -150,7 +165,8 @@ class EmbeddedStore(Store):
     def flush(self) -> None:
         """Make bulk loads durable (on disk) before they are announced anywhere."""
         if self._writable:
-            self._store.flush()
+            with self._writing():
+                self._store.flush()
 
     def close(self) -> None:
         if self._store is not None and self._writable:

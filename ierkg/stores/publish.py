@@ -38,9 +38,19 @@ class Published:
 
 def release_manifest(release: Path) -> dict:
     try:
-        return json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise IerkgError(f"{release} is not an ierkg release (no readable manifest.json)") from None
+    if not (
+        isinstance(manifest, dict)
+        and isinstance(manifest.get("version"), str)
+        and isinstance(manifest.get("triples"), int)
+    ):
+        raise IerkgError(
+            f"{release / 'manifest.json'} does not give the release's version and number of triples; "
+            "rebuild the release with 'ierkg build'"
+        )
+    return manifest
 
 
 def release_digest(manifest: dict) -> str:
@@ -91,6 +101,8 @@ def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, bat
                 f"the release's staging graph <{staging}> was cleaned up while it was loading (its "
                 "lease ran out); nothing was changed: run the load again"
             )
+        # The old build's digest goes first: a load cut off after the move must not pass for it.
+        registry.forget_release_digest(store, graph)
         store.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
     except BaseException:
         with suppress(StoreError):  # the first failure is the one to report
@@ -103,7 +115,7 @@ def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, bat
         raise IerkgError(
             f"{store.name} holds {held[1]} triples in <{graph}> after the load, not the release's {triples}"
         )
-    registry.note_release_digest(store, graph, digest)  # killed before this: the next load rewrites
+    registry.note_release_digest(store, graph, digest)  # cut off before this: the next load rewrites
     return Published(graph, version, triples, written=True)
 
 

@@ -190,9 +190,13 @@ def release_digest(store: Store, graph: str) -> str | None:
 def note_release_digest(store: Store, graph: str, digest: str) -> None:
     """Replace the digest noted for ``graph``. Two updates, since Virtuoso inserts nothing from a
     WHERE of only an OPTIONAL; cut between them, no digest is left and the next load rewrites."""
-    store.update(f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_DIGEST} ?old }} }}")
+    forget_release_digest(store, graph)
     noted = f"<{graph}> {RELEASE_DIGEST} {_string(digest)}"
     store.update(f"INSERT DATA {{ GRAPH <{REGISTRY_GRAPH}> {{ {noted} }} }}")
+
+
+def forget_release_digest(store: Store, graph: str) -> None:
+    store.update(f"DELETE WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_DIGEST} ?old }} }}")
 
 
 def lease_length() -> dt.timedelta:
