@@ -250,6 +250,64 @@ def test_ingest_list_query_and_delete(target: Target):
     assert graph not in target.ierkg("datasets", "list").stdout
 
 
+def test_two_ingests_of_one_graph_at_once_never_both_win(target: Target, tmp_path: Path):
+    """Two real processes race for one graph IRI: at most one goes live, the other exits 2
+    with the reason, and the registry keeps one entry with one claim (or, on a tie, none)."""
+    import shutil
+
+    assert target.ierkg("load", "-q").returncode == 0
+    graph = graph_for("race", target)
+    target.ierkg("datasets", "delete", graph, "-q")
+    sources = [shutil.copy(STUDY, tmp_path / name) for name in ("first.csv", "second.csv")]
+    racers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ierkg",
+                "ingest",
+                str(source),
+                "--graph",
+                graph,
+                "--scale",
+                "1-7",
+                "-q",
+                *target.options,
+            ],
+            env={**os.environ, **target.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for source in sources
+    ]
+    outcomes = [(racer.wait(120), racer.stderr.read()) for racer in racers]
+    assert all(code in (0, 2) for code, _ in outcomes), outcomes
+    assert not any("Traceback" in said for _, said in outcomes)
+    winners = [Path(source).name for source, (code, _) in zip(sources, outcomes, strict=True) if code == 0]
+    assert len(winners) <= 1, outcomes
+    registry = "https://w3id.org/ierkg/store#"
+    claims = target.direct(
+        f"SELECT ?c WHERE {{ GRAPH <{registry}registry> {{ <{graph}> <{registry}claim> ?c }} }}"
+    )
+    listed = [
+        d
+        for d in json.loads(target.ierkg("datasets", "list", "--all", "--json").stdout)
+        if d["graph"] == graph
+    ]
+    if winners:
+        assert [(d["state"], d["source"]) for d in listed] == [("live", winners[0])] and len(claims) == 1
+        assert listed[0]["triples"] == target.triples_in(graph) > 0
+    else:  # a tie: both stepped back before writing anything
+        assert listed == [] and claims == [] and target.triples_in(graph) == 0
+    for code, said in outcomes:
+        if code == 2:
+            assert (
+                "already holds a dataset" in said or "by another ingest" in said or "same moment" in said
+            ), said
+    target.ierkg("datasets", "delete", graph, "-q")
+
+
 def test_blank_nodes_stay_whole_when_an_ingest_is_sent_in_batches(target: Target, tmp_path: Path):
     """People written as blank nodes, in batches far smaller than the file: each request scopes
     blank node labels afresh, so a person cut across two requests would become two nodes."""
