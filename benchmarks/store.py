@@ -162,7 +162,7 @@ def _time_queries(store: EmbeddedStore, url: str) -> None:
 def _report_ingest(name: str, episodes: int, seconds: float, peak: int, size: int) -> None:
     print(
         f"ingest into {name}: {seconds:.1f} s wall, {episodes / seconds:,.0f} episodes/s, "
-        f"peak {peak / 2**30:.2f} GB, store {size / 2**30:.2f} GB on disk"
+        f"peak {peak / 2**30:.2f} GiB, store {size / 2**30:.2f} GiB on disk"
     )
 
 
