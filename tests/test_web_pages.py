@@ -96,6 +96,8 @@ def test_an_entity_page_shows_what_ols_would(server: str):
     assert "Asking other people for reassurance" in text  # the definition
     assert "Source: Wikipedia: Interpersonal emotion regulation" in text
     assert "ierkg:ReassuranceSeeking" in text and "reassurance_seeking" in text  # CURIE and code
+    version = json.loads((release_dir() / "manifest.json").read_text(encoding="utf-8"))["version"]
+    assert f'<a class="release" href="/ierkg/ontology/{version}">ierkg release {version}</a>' in reply.text
     assert "interpersonal strategy" in text and "maladaptive strategy" in text  # its types
     assert 'href="/ierkg/ExcessiveReassuranceSeeking"' in reply.text  # a child
     # relations both ways, each with its evidence
@@ -113,6 +115,26 @@ def test_a_page_links_each_citation_to_its_doi(server: str):
     # Its place in the 2x2 is marked, and its definition as an intersection is written out.
     assert 'class="current" aria-current="true"' in reply.text
     assert re.search(r"intrinsic interpersonal regulation</a> and <a[^>]*>response-dependent", reply.text)
+
+
+def test_a_cell_page_lists_the_axioms_of_others_that_name_it(server: str):
+    """The mechanism class points to its cell only inside a restriction (isMechanismOf only
+    the cell): the cell's page shows it under "Used by", as OLS shows "used in axioms"."""
+    reply = page(server, "/ierkg/IntrinsicResponseDependentRegulation")
+    section = re.search(r'<section aria-labelledby="usages">.*?</section>', reply.text, re.S).group(0)
+    assert re.search(
+        r'<td><a href="/ierkg/IntrinsicResponseDependentMechanism">intrinsic response-dependent mechanism</a></td>'
+        r'<td>subclass of <a href="/ierkg/isMechanismOf">[^<]+</a> only <a href="/ierkg/'
+        r'IntrinsicResponseDependentRegulation">',
+        section,
+    ), section
+    api = json.loads(page(server, "/api/entity?iri=" + IERKG + "IntrinsicResponseDependentRegulation").body)
+    (use,) = api["used_in_axioms"]
+    assert use["entity"]["iri"] == IERKG + "IntrinsicResponseDependentMechanism"
+    assert use["relation"] == "subclass of" and use["axiom"]["text"].endswith(
+        " only intrinsic response-dependent regulation"
+    )
+    assert use["axiom"]["iris"] == [IERKG + "isMechanismOf", IERKG + "IntrinsicResponseDependentRegulation"]
 
 
 def test_a_mechanism_page_says_which_cell_it_belongs_to(server: str):

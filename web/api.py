@@ -108,6 +108,10 @@ def _entity_json(entity: Entity) -> dict:
         "members": [_link(m) for m in entity.members],
         "relations": [relation(r) for r in entity.relations],
         "used_by": [relation(r) for r in entity.usages],
+        "used_in_axioms": [
+            {"entity": _link(use.owner), "relation": use.relation, "axiom": _expression_json(use.expression)}
+            for use in entity.axiom_usages
+        ],
         "cell": entity.cell,
         "placement": _placement_json(entity.placement) if entity.placement else None,
         "citations": [
@@ -141,6 +145,17 @@ def _statement_json(statement: PlacingStatement) -> dict:
         "evidence": list(statement.sources),
         "cited_for": statement.cited_for,
     }
+
+
+def _expression_json(parts: list) -> dict:
+    """A class expression as text in labels, with the IRIs it names, in order."""
+    iris = [part[1] for part in parts if not isinstance(part, str)]
+    text = "".join(part if isinstance(part, str) else _label(part[1]) for part in parts)
+    return {"text": text, "iris": iris}
+
+
+def _label(iri: str) -> str:
+    return catalog().link(iri).label if iri in catalog() else iri
 
 
 def _link(link: Link) -> dict:

@@ -215,4 +215,9 @@ def _children_of(iri: str) -> list:
 
 @blueprint.app_context_processor
 def _navigation() -> dict:
-    return {"entity_path": entity_path, "url_for": url_for}
+    # The release on every page, as OLS names the ontology version a term comes from.
+    return {
+        "entity_path": entity_path,
+        "url_for": url_for,
+        "release_version": current_app.extensions["ierkg.manifest"]["version"],
+    }

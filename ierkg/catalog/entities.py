@@ -41,6 +41,7 @@ _SHOWN_APART = {
     f"{OWL}equivalentClass",
     f"{RDFS}comment",
 }
+_AXIOM_RELATIONS = {SUBCLASS: "subclass of", f"{OWL}equivalentClass": "equivalent to"}
 _NOTES = (
     (f"{SKOS}scopeNote", "Scope"),
     (f"{SKOS}editorialNote", "Editorial note"),
@@ -86,6 +87,15 @@ class Relation:
     evidence: tuple[Citation, ...] = ()
 
 
+@dataclass(frozen=True)
+class AxiomUse:
+    """Another entity's class expression that mentions this one (OLS: "used in axioms")."""
+
+    owner: Link
+    relation: str  # how the expression belongs to its owner: "subclass of", "equivalent to"
+    expression: list  # parts, see expressions.render
+
+
 @dataclass
 class Entity:
     iri: str
@@ -109,6 +119,7 @@ class Entity:
     supports: list[tuple[Link, Link, Link | str]] = field(default_factory=list)  # for a reference
     placement: Placement | None = None  # where it sits in the 2x2, why, and on whose authority
     citation: Citation | None = None  # for a reference: itself
+    axiom_usages: list[AxiomUse] = field(default_factory=list)  # expressions of others naming it
 
     @property
     def cell(self) -> str | None:
@@ -162,6 +173,34 @@ class Catalog:
                 self.graph.text(node, f"{BIBO}doi"),
             )
         return found
+
+    def _axioms_using(self, node: pyoxigraph.NamedNode) -> list[AxiomUse]:
+        """Class expressions of other entities in which ``node`` appears, however deeply nested:
+        each blank node that mentions it is followed up to the named entity that owns it."""
+        found: dict[tuple[str, str, pyoxigraph.BlankNode], AxiomUse] = {}
+        for statement in self.graph.into.get(node, []):
+            if isinstance(statement.subject, pyoxigraph.BlankNode):
+                for owner, predicate, top in self._owners(statement.subject, set()):
+                    if owner != node.value:
+                        relation = _AXIOM_RELATIONS.get(predicate) or self.link(predicate).label
+                        found[(owner, predicate, top)] = AxiomUse(
+                            self.link(owner), relation, render(self.graph, top)
+                        )
+        return sorted(found.values(), key=lambda use: (use.owner.label.lower(), use.relation))
+
+    def _owners(self, blank: pyoxigraph.BlankNode, seen: set) -> list[tuple[str, str, pyoxigraph.BlankNode]]:
+        """(owner IRI, predicate, top blank node) for each named entity above ``blank``."""
+        if blank in seen or f"{OWL}Axiom" in self.graph.types(blank):
+            return []  # a cycle, or an annotated axiom (evidence, shown with the relation)
+        seen.add(blank)
+        owners = []
+        for statement in self.graph.into.get(blank, []):
+            subject = statement.subject
+            if isinstance(subject, pyoxigraph.NamedNode) and subject.value in self:
+                owners.append((subject.value, statement.predicate, blank))
+            elif isinstance(subject, pyoxigraph.BlankNode):
+                owners += self._owners(subject, seen)
+        return owners
 
     def members_of(self, cls: str) -> list[Link]:
         """Named individuals whose type is the class or one of its subclasses."""
@@ -235,6 +274,7 @@ class Catalog:
             sources=sources,
             citations=[],
             placement=self.placer.place(iri),
+            axiom_usages=self._axioms_using(node),
         )
         if kind == "reference":
             entity.citation = self.citation(iri)
