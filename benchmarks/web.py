@@ -53,6 +53,7 @@ class Load:
     seconds: float = 0.0
     server_cpu: float = float("nan")  # CPU seconds of the server and its worker processes
     client_cpu: float = 0.0  # CPU seconds of this load generator
+    stolen: float = 0.0  # CPU seconds the VM's host took from this machine meanwhile (steal)
 
     def cpu_ms_per_request(self, seconds: float) -> float:
         return seconds / len(self.latencies) * 1000 if self.latencies else float("nan")
@@ -150,9 +151,11 @@ def main(argv: list[str] | None = None) -> int:
             for _round in range(args.rounds):
                 for (name, url, process), load in zip(servers, results, strict=True):
                     server_before, client_before = _tree_cpu_seconds(process.pid), time.process_time()
+                    stolen_before = _stolen_seconds()
                     _drive(url, runnable[name], args.clients, args.seconds / args.rounds, load)
                     load.server_cpu += _tree_cpu_seconds(process.pid) - server_before
                     load.client_cpu += time.process_time() - client_before
+                    load.stolen += _stolen_seconds() - stolen_before
         finally:
             for _name, _url, process in servers:
                 process.terminate()
@@ -160,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
                     process.wait(10)
                 except subprocess.TimeoutExpired:
                     process.kill()
-    met = _report(results, args, len(queries))
+    met = _report(results, args, len(queries)) and ready < TARGETS["ready_s"]
+    print(f"\nthe service as a user starts it: {'every target met' if met else 'a target MISSED'}")
     return 0 if met else 1  # the service as a user starts it must meet the targets
 
 
@@ -187,6 +191,19 @@ def _tree_cpu_seconds(pid: int) -> float:
         total += stats.get(current, (0, 0.0))[1]
         frontier += children.get(current, [])
     return total
+
+
+def _stolen_seconds() -> float:
+    """CPU seconds the hypervisor has taken from this VM since boot (Linux /proc/stat; else NaN).
+
+    This VM's speed drifts; steal is how much of that the host's other guests cause.
+    """
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return float("nan")
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else float("nan")
 
 
 def _stat(pid: int) -> tuple[int, float]:
@@ -328,15 +345,18 @@ def _report(results: list[Load], args: argparse.Namespace, query_count: int) -> 
     )
     print(
         f"{'server':<18}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
-        f"{'server CPU ms/req':>19}{'client CPU ms/req':>19}"
+        f"{'server CPU ms/req':>19}{'client CPU ms/req':>19}{'stolen':>8}"
     )
+    cores = os.cpu_count() or 1
     for load in results:
         print(
             f"{load.name:<18}{len(load.latencies):>10,}{load.throughput:>10.0f}"
             f"{load.percentile(0.50):>10.2f}{load.percentile(0.99):>10.2f}{load.errors:>8}"
             f"{load.cpu_ms_per_request(load.server_cpu):>19.2f}"
             f"{load.cpu_ms_per_request(load.client_cpu):>19.2f}"
+            f"{load.stolen / (load.seconds * cores) if load.seconds else float('nan'):>8.1%}"
         )
+    print("(stolen: the share of the machine's CPU time its host gave to other guests meanwhile)")
     baseline = next(load for load in results if load.name == "oxigraph serve")
     print()
     verdicts = []
@@ -344,20 +364,24 @@ def _report(results: list[Load], args: argparse.Namespace, query_count: int) -> 
         ratio = ours.throughput / baseline.throughput if baseline.throughput else float("nan")
         p99, base_p99 = ours.percentile(0.99), baseline.percentile(0.99)
         p50_ratio = ours.percentile(0.50) / baseline.percentile(0.50)
-        met = ratio >= TARGETS["throughput_ratio"] and p99 <= TARGETS["p99_ms"]
+        # A failed request is not counted in the latencies, so a run with errors cannot pass.
+        met = ratio >= TARGETS["throughput_ratio"] and p99 <= TARGETS["p99_ms"] and ours.errors == 0
         verdicts.append(met)
         print(
             f"{ours.name} / oxigraph serve: throughput {ratio:.2f}x "
             f"[target >= {TARGETS['throughput_ratio']:.2f}x]; p99 {p99:.2f} ms vs {base_p99:.2f} ms "
-            f"= {p99 / base_p99:.2f}x [target <= {TARGETS['p99_ms']:.0f} ms]; p50 {p50_ratio:.1f}x "
-            f"-> targets {'met' if met else 'MISSED'}"
+            f"= {p99 / base_p99:.2f}x [target <= {TARGETS['p99_ms']:.0f} ms]; p50 {p50_ratio:.1f}x; "
+            f"{ours.errors} errors -> targets {'met' if met else 'MISSED'}"
         )
-    ours = results[0]
     for peer in (load for load in results if load.name == "rdflib-endpoint"):
         mean = statistics.fmean(peer.latencies) * 1000 if peer.latencies else float("nan")
-        slower = ours.throughput / peer.throughput if peer.throughput else float("inf")
+        faster = [
+            f"{load.name} {load.throughput / peer.throughput:,.0f}x"
+            for load in results
+            if load.name.startswith("ierkg") and peer.throughput
+        ]
         print(
-            f"{peer.name}: ierkg answers {slower:,.0f}x as many requests per second; "
+            f"{peer.name}: requests per second, ierkg against it: {', '.join(faster)}; "
             f"its p99 {peer.percentile(0.99):,.0f} ms, mean {mean:,.0f} ms"
         )
     return bool(verdicts) and verdicts[0]

@@ -368,6 +368,27 @@ def test_service_load_and_remote_from_are_refused_with_400(server: str):
         assert reply.status == 400 and "never fetches from the web" in reply.text
 
 
+def test_the_server_never_connects_to_an_address_a_query_names(server: str):
+    """A listener on the address SERVICE, LOAD and FROM name: no connection ever reaches it."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(1.0)
+        target = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        replies = [
+            post_query(server, f"SELECT * WHERE {{ SERVICE <{target}/sparql> {{ ?s ?p ?o }} }}"),
+            post_query(server, f"SELECT * WHERE {{ SERVICE SILENT <{target}/sparql> {{ ?s ?p ?o }} }}"),
+            post_form(server, {"update": f"LOAD <{target}/data.ttl>"}),
+            post_query(server, f"SELECT * FROM <{target}/g> WHERE {{ ?s ?p ?o }}"),
+            get(server, {"query": "ASK { ?s ?p ?o }", "default-graph-uri": f"{target}/g"}),
+        ]
+        assert [reply.status for reply in replies] == [400] * 5, [r.text for r in replies]
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody came
+
+
 def test_a_10_mb_query_is_refused(server: str):
     huge = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 10_000_000
     reply = post_query(server, huge)
@@ -539,6 +560,28 @@ def loaded_sources(html: str) -> list[str]:
     return re.findall(r'<(?:script|img)[^>]*\ssrc="([^"]+)"', html) + re.findall(
         r'<link[^>]*\shref="([^"]+)"', html
     )
+
+
+def test_the_service_description_in_a_format_nobody_offers_gets_406(server: str):
+    reply = send(server, "GET", "/sparql", headers={"Accept": "image/png"})
+    assert reply.status == 406 and "text/turtle" in reply.text
+    assert send(server, "GET", "/sparql?format=csv").status == 406  # a description is a graph
+
+
+def test_format_in_a_posted_form_overrides_accept(server: str):
+    reply = post_form(server, {"query": LABELS, "format": "csv"}, accept="application/sparql-results+json")
+    assert reply.status == 200 and reply.media_type == "text/csv"
+    assert reply.text.splitlines()[0] == "s,label" and len(reply.text.splitlines()) == 6
+
+
+def test_a_browser_following_a_query_link_gets_the_editor_and_a_tool_the_answer(server: str):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    link = "/sparql?" + urlencode({"query": LABELS})
+    opened = send(server, "GET", link, headers={"Accept": browser})
+    assert opened.status == 200 and opened.media_type == "text/html" and "yasgui" in opened.text
+    answered = send(server, "GET", link + "&format=json", headers={"Accept": browser})
+    assert answered.status == 200 and answered.media_type == "application/sparql-results+json"
+    assert solutions(answered) == solutions(get(server, {"query": LABELS})) != []
 
 
 def test_cors_lets_browser_tools_on_other_origins_query(server: str):

@@ -329,12 +329,20 @@ def test_the_citations_page_lists_every_reference_with_its_doi(server: str):
 def test_search_ranks_an_exact_label_first(server: str):
     hits = json.loads(page(server, "/api/search?q=venting", accept="application/json").body)["results"]
     assert hits[0]["label"] == "venting" and hits[0]["matched"] == "label"
-    assert len(hits) > 1  # definitions that mention it come after
+    later = hits[1:]  # the entities whose definitions (or synonyms) mention it come after
+    assert later and "definition" in {h["matched"] for h in later}
+    assert all(h["label"] != "venting" for h in later)
     irq = json.loads(page(server, "/api/search?q=irq&limit=3").body)["results"]
     assert irq[0]["matched"] == "synonym" and "Interpersonal Regulation Questionnaire" in irq[0]["label"]
     assert len(irq) == 3
     html = page(server, "/search?q=Venting").text
     assert re.search(r'<ol class="hits">\s*<li><a href="/ierkg/Venting">venting</a>', html)
+
+
+def test_a_report_no_longer_kept_is_a_plain_404_that_says_so(server: str):
+    reply = page(server, "/validate/report/" + "0" * 32 + ".csv")
+    assert reply.status == 404 and reply.media_type == "text/plain"
+    assert "no longer kept" in reply.text and "upload the file again" in reply.text
 
 
 def test_search_rejects_a_bad_limit(server: str):
@@ -610,8 +618,8 @@ def test_pages_load_nothing_from_other_servers(server: str, path: str):
 
 def test_an_entity_in_rdf_says_503_when_no_query_worker_is_free():
     # A page that asks the store gets the store's refusal, as /sparql does, never a 500.
-    from web import create_app
-    from web.config import Settings
+    from ierkg_web import create_app
+    from ierkg_web.config import Settings
 
     app = create_app(Settings(query_timeout=0.5, query_workers=1, overflow_workers=0, answer_cache_bytes=0))
     endpoint = app.extensions["ierkg.endpoint"]

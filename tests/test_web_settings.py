@@ -8,7 +8,7 @@ import os
 import pytest
 
 from ierkg.errors import IerkgError
-from web.config import Settings
+from ierkg_web.config import Settings
 
 from .conftest import run_ierkg
 

@@ -102,12 +102,13 @@ def page() -> Response | str | tuple[str, int]:
 
 
 @blueprint.route("/validate/report/<token>.<any(csv, json, ttl):fmt>")
-def download(token: str, fmt: str) -> Response | tuple[str, int]:
+def download(token: str, fmt: str) -> Response:
     text = _recent.get(token, fmt)
     if text is None:
-        return (
+        return Response(
             "This report is no longer kept (reports are kept for ten minutes); upload the file again.\n",
-            404,
+            status=404,
+            content_type="text/plain; charset=utf-8",
         )
     media_type = DOWNLOADS[fmt][0]
     response = Response(text, content_type=f"{media_type}; charset=utf-8")
