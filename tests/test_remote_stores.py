@@ -458,6 +458,10 @@ def test_an_ingest_killed_halfway_leaves_no_visible_graph(target: Target, tmp_pa
         process.kill()
     partial = target.triples_in(graph)
     assert partial > 0  # on the server, but nowhere visible:
+    # While its lease still runs, a cleanup (every command runs one) leaves it be.
+    listing = target.ierkg("datasets", "list", "--all", "--json", env=lease)
+    assert [d["state"] for d in json.loads(listing.stdout) if d["graph"] == graph] == ["staging"]
+    assert target.triples_in(graph) == partial
     assert graph not in [d["graph"] for d in json.loads(target.ierkg("datasets", "list", "--json").stdout)]
     with running_server(*target.options, env={**target.env, "IERKG_PUBLIC_DATASETS": graph}) as base:
         status, text = served_solutions(base, "ASK {}", **{"default-graph-uri": graph})

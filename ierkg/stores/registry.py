@@ -114,8 +114,9 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
 
     ``everything_staged`` removes every staging graph, lease or not: right for a store folder,
     which no other process can be writing while this one holds its lock. Leases are compared
-    by the store, in the update that takes the graph away, so an ingest that renewed its lease
-    a moment before keeps its graph (and a dateTime the store writes its own way still counts).
+    with this machine's time by the store, in the update that takes the graph away, so an
+    ingest that renewed its lease a moment before keeps its graph (and a dateTime the store
+    writes its own way still compares).
     """
     now = _time(_now())
     expired = "" if everything_staged else f"FILTER(!BOUND(?lease) || ?lease < {now})"
