@@ -120,13 +120,16 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
     """
     now = _time(_now())
     expired = "" if everything_staged else f"FILTER(!BOUND(?lease) || ?lease < {now})"
+    dead_ingests = f"""GRAPH <{REGISTRY_GRAPH}> {{
+        ?g {STATE} "staging" OPTIONAL {{ ?g {LEASE} ?lease }} {expired} }}"""
     try:
-        store.update(
-            f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} "staging" }} }}
-            INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} "deleting" }} }}
-            WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
-                ?g {STATE} "staging" OPTIONAL {{ ?g {LEASE} ?lease }} {expired} }} }}"""
-        )
+        # Asked first, so that a command with nothing to clean (or no right to) writes nothing.
+        if store.ask(f"ASK {{ {dead_ingests} }}"):
+            store.update(
+                f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} "staging" }} }}
+                INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} "deleting" }} }}
+                WHERE {{ {dead_ingests} }}"""
+            )
         dead_releases = [
             row["g"]
             for row in store.select(
