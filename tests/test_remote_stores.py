@@ -456,7 +456,13 @@ def test_an_ingest_killed_halfway_leaves_no_visible_graph(target: Target, tmp_pa
         process.wait(10)
     finally:
         process.kill()
-    partial = target.triples_in(graph)
+    # A batch sent just before the kill may still be landing: wait until the count settles.
+    partial, settled = target.triples_in(graph), time.monotonic() + 2
+    while time.monotonic() < settled:
+        time.sleep(0.3)
+        partial, previous = target.triples_in(graph), partial
+        if partial == previous:
+            break
     assert partial > 0  # on the server, but nowhere visible:
     # While its lease still runs, a cleanup (every command runs one) leaves it be.
     listing = target.ierkg("datasets", "list", "--all", "--json", env=lease)
