@@ -1,5 +1,6 @@
-"""A one-line progress display on stderr for long runs (over a second); silent when quiet or not on a
-terminal. With a known total it draws a bar; otherwise it counts rows and their rate."""
+"""A one-line progress display on stderr for long runs (over a second, or
+IERKG_PROGRESS_AFTER_SECONDS); silent when quiet or not on a terminal. With a known total it
+draws a bar; otherwise it counts rows and their rate."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import sys
 import time
 from typing import TextIO
+
+from .stores.config import count_setting
 
 
 class Progress:
@@ -23,13 +26,15 @@ class Progress:
         self._last_draw = 0.0
         self._started = time.monotonic()
         self._drawn = False
+        # A run shorter than this draws nothing: a line that flashes by only clutters the terminal.
+        self._quiet_for = count_setting(os.environ, "IERKG_PROGRESS_AFTER_SECONDS", 1, 0) if self.active else 0
 
     def update(self, done: int) -> None:
         if not self.active:
             return
         now = time.monotonic()
         # Short runs draw nothing; long ones redraw at most five times a second.
-        if now - self._started < 1.0 or now - self._last_draw < 0.2:
+        if now - self._started < self._quiet_for or now - self._last_draw < 0.2:
             return
         self._last_draw = now
         self._draw(done, now)

@@ -193,12 +193,14 @@ def test_agreement_between_the_example_coders():
     ]
 
 
-def _on_a_terminal(*arguments: str) -> tuple[int, bytes]:
-    """Run ierkg with stderr on a real pseudo-terminal; what it drew there."""
+def _on_a_terminal(*arguments: str, quiet_for: str = "1") -> tuple[int, bytes]:
+    """Run ierkg with stderr on a real pseudo-terminal; what it drew there. ``quiet_for``:
+    IERKG_PROGRESS_AFTER_SECONDS, so that a "long" run need not depend on this machine's speed."""
     controller, terminal = pty.openpty()
+    environment = {**os.environ, "TERM": "xterm", "IERKG_PROGRESS_AFTER_SECONDS": quiet_for}
     process = subprocess.Popen(
         [sys.executable, "-m", "ierkg", *arguments],
-        stderr=terminal, stdout=subprocess.DEVNULL, env={**os.environ, "TERM": "xterm"},
+        stderr=terminal, stdout=subprocess.DEVNULL, env=environment,
     )  # fmt: skip
     os.close(terminal)
     drawn = b""
@@ -223,10 +225,10 @@ def test_progress_goes_to_a_terminal_and_nowhere_else(tmp_path):
     piped = run_ierkg("classify", str(data), "--out", str(tmp_path / "a.csv"))
     assert "\r" not in piped.stderr and piped.stderr.startswith("classified 60000 rows")
     # A terminal: a long run draws its progress line; -q draws nothing, nor does a short run.
-    status, drawn = _on_a_terminal("classify", str(data), "--out", str(tmp_path / "b.csv"))
+    status, drawn = _on_a_terminal("classify", str(data), "--out", str(tmp_path / "b.csv"), quiet_for="0")
     assert status == 0 and b"\r" in drawn and b"rows/s" in drawn
     assert b"] 100%" in drawn and b"60,000 rows" in drawn  # a bar that ends full
-    status, drawn = _on_a_terminal("validate", str(data), "--out", str(tmp_path / "v.txt"))
+    status, drawn = _on_a_terminal("validate", str(data), "--out", str(tmp_path / "v.txt"), quiet_for="0")
     assert status in (0, 1) and b"validating [" in drawn and b"] 100%" in drawn
     status, drawn = _on_a_terminal("classify", str(data), "--out", str(tmp_path / "c.csv"), "-q")
     assert status == 0 and drawn == b""
@@ -234,6 +236,8 @@ def test_progress_goes_to_a_terminal_and_nowhere_else(tmp_path):
     assert status in (0, 1) and drawn == b""
     status, drawn = _on_a_terminal("validate", str(SAMPLE), "--out", str(tmp_path / "e.txt"))
     assert b"rows/s" not in drawn  # ten rows: over before a second has passed
+    status, drawn = _on_a_terminal("classify", str(data), "--out", str(tmp_path / "f.csv"), quiet_for="many")
+    assert status == 2 and b"IERKG_PROGRESS_AFTER_SECONDS=many: not a whole number" in drawn
 
 
 def test_scales_below_zero_and_column_map_mistakes(tmp_path):
