@@ -567,7 +567,8 @@ def test_a_chunked_upload_is_held_to_the_same_cap(server: str, uploads: Path):
 def test_large_uploads_validate_a_few_at_a_time_and_pages_stay_quick(tmp_path: Path):
     from ierkg.datasets.synthetic import write_csv
 
-    big = write_csv(tmp_path / "big.csv", 15_000, seed=11, slip_rate=0.0).read_bytes()
+    # Large enough that its validation outlasts many small requests on a fast machine too.
+    big = write_csv(tmp_path / "big.csv", 50_000, seed=11, slip_rate=0.0).read_bytes()
     env = {"IERKG_CONCURRENT_VALIDATIONS": "1", "IERKG_MAX_UPLOAD_BYTES": str(len(big) + 1)}
     with running_server(env=env) as base:
         first: list[Reply] = []
@@ -584,7 +585,7 @@ def test_large_uploads_validate_a_few_at_a_time_and_pages_stay_quick(tmp_path: P
         assert refused, "the second upload was never refused while the first was validated"
         assert refused[0].media_type == "application/problem+json"
         assert "validating 1 other dataset at the moment" in json.loads(refused[0].body)["detail"]
-        assert first[0].status == 200 and "15000 rows read" in text_of(first[0].text).replace(",", "")
+        assert first[0].status == 200 and "50000 rows read" in text_of(first[0].text).replace(",", "")
         after = upload(base, "/api/validate", "sample.csv", SAMPLE.read_bytes(), {"scale": "1-7"})
         assert after.status == 200, "the slot must be free again once the first report is made"
 
