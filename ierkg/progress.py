@@ -27,7 +27,9 @@ class Progress:
         self._started = time.monotonic()
         self._drawn = False
         # A run shorter than this draws nothing: a line that flashes by only clutters the terminal.
-        self._quiet_for = count_setting(os.environ, "IERKG_PROGRESS_AFTER_SECONDS", 1, 0) if self.active else 0
+        self._quiet_for = 0
+        if self.active:
+            self._quiet_for = count_setting(os.environ, "IERKG_PROGRESS_AFTER_SECONDS", 1, 0)
 
     def update(self, done: int) -> None:
         if not self.active:

@@ -583,6 +583,53 @@ def test_an_ingest_stopped_past_its_lease_resumes_to_exit_2_and_leaves_the_next_
     target.ierkg("datasets", "delete", graph, "-q")
 
 
+def _open_store(target: Target):
+    """ierkg's own client for the server, in this process."""
+    options = {"endpoint": target.server.query_url, "environ": {**os.environ, **target.env}}
+    if target.name == "virtuoso":
+        options.update(update_endpoint=target.server.update_url, user=VIRTUOSO_USER, auth="digest")
+    return store_config(**options).open()
+
+
+def test_a_deletion_overtaken_while_stalled_removes_nothing_of_the_next_owners_graph(
+    target: Target, monkeypatch
+):
+    """On the server: a deletion pauses before its first batch past its lease; a cleanup takes it
+    over and finishes it in batches; another ingest puts a dataset under the IRI. The paused
+    deletion resumes, and its conditional deletes, evaluated by the server, remove nothing."""
+    import datetime as dt
+
+    from ierkg.stores import registry
+
+    from .stalls import pause_before, removal_batch_of
+
+    monkeypatch.setattr(registry, "lease_length", lambda: dt.timedelta(seconds=1))
+    store, graph = _open_store(target), graph_for("overtaken-deletion", target)
+    store.removal_batch_triples = 10  # several batches, each its own conditional update
+
+    def live_dataset(source: str, triples: int) -> None:
+        with registry.staging(store, graph, source=source) as lease:
+            body = "".join(f'<urn:{source}> <urn:p> "{i}" .\n' for i in range(triples))
+            store.add_ntriples(graph, body.encode())
+            lease.go_live(episodes=1, triples=triples)
+
+    def overtaken() -> None:
+        time.sleep(1.5)
+        assert graph in registry.cleanup(store)
+        assert target.triples_in(graph) == 0
+        live_dataset("next.csv", 3)
+
+    live_dataset("old.csv", 25)
+    paused = pause_before(store, removal_batch_of(graph), overtaken)
+    assert registry.delete(store, graph).source == "old.csv" and paused
+    assert [(e.state, e.source) for e in registry.entries(store) if e.graph == graph] == [
+        ("live", "next.csv")
+    ]
+    assert target.triples_in(graph) == 3
+    registry.delete(store, graph)
+    assert target.triples_in(graph) == 0 and graph not in [e.graph for e in registry.entries(store)]
+
+
 def _process_state(pid: int) -> str:
     """R, S, T (stopped), ... from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat") as stat:

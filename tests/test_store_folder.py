@@ -29,6 +29,7 @@ from ierkg.stores.embedded import EmbeddedStore
 from ierkg.stores.publish import batches
 
 from .conftest import run_ierkg
+from .stalls import pause_before, removal_batch_of
 from .test_remote_stores import (
     PER_CELL,
     RELEASE_GRAPH,
@@ -292,6 +293,136 @@ def test_a_lease_renewed_just_before_a_cleanup_keeps_its_graph():
     assert registry.live_graphs(store) == [GRAPH] and store.count(GRAPH) == 2
 
 
+def _live_dataset(store, graph: str, source: str, triples: int) -> None:
+    with registry.staging(store, graph, source=source) as lease:
+        store.add_ntriples(graph, _ntriples(f"urn:{source}", triples))
+        lease.go_live(episodes=1, triples=triples)
+
+
+def test_an_undo_that_stalls_and_is_overtaken_removes_nothing_of_the_next_owners_graph():
+    """The undo of a failed ingest pauses just before its first batch of deletes, past its lease;
+    a cleanup finishes the removal and another ingest puts its dataset under the IRI. The undo
+    resumes: its delete runs only while the entry carries its claim, so it removes nothing."""
+    import datetime as dt
+
+    store, short = EmbeddedStore(), dt.timedelta(seconds=0.3)
+
+    def overtaken() -> None:
+        time.sleep(0.4)
+        assert registry.cleanup(store) == [GRAPH]
+        _live_dataset(store, GRAPH, "next.csv", 3)
+
+    paused = pause_before(store, removal_batch_of(GRAPH), overtaken)
+    with pytest.raises(RuntimeError), registry.staging(store, GRAPH, source="failed.csv", lease=short):
+        store.add_ntriples(GRAPH, _ntriples("urn:failed", 5))
+        raise RuntimeError("the load broke")
+    assert paused, "the undo never reached its removal"
+    assert [(e.state, e.source) for e in registry.entries(store)] == [("live", "next.csv")]
+    assert store.count(GRAPH) == 3
+
+
+def test_a_delete_that_stalls_and_is_overtaken_removes_nothing_of_the_next_owners_graph(monkeypatch):
+    import datetime as dt
+
+    monkeypatch.setattr(registry, "lease_length", lambda: dt.timedelta(seconds=0.3))
+    store = EmbeddedStore()
+    _live_dataset(store, GRAPH, "old.csv", 4)
+
+    def overtaken() -> None:
+        # The deletion's entry is hidden and claimed: nobody may ingest here until it is done.
+        with pytest.raises(registry.GraphTaken, match="deleting"), registry.staging(store, GRAPH, "early"):
+            pass
+        time.sleep(0.4)
+        assert registry.cleanup(store) == [GRAPH]  # its lease ran out: taken over and finished
+        _live_dataset(store, GRAPH, "next.csv", 3)
+
+    paused = pause_before(store, removal_batch_of(GRAPH), overtaken)
+    assert registry.delete(store, GRAPH).source == "old.csv"
+    assert paused
+    assert [(e.state, e.source) for e in registry.entries(store)] == [("live", "next.csv")]
+    assert store.count(GRAPH) == 3
+
+
+def test_a_cleanup_leaves_a_running_deletion_to_its_command():
+    store = EmbeddedStore()
+    _live_dataset(store, GRAPH, "old.csv", 4)
+    seen = []
+
+    def meanwhile() -> None:
+        seen.append(registry.cleanup(store))  # another command opens the store meanwhile
+        seen.append([(e.state, store.count(GRAPH)) for e in registry.entries(store)])
+
+    pause_before(store, removal_batch_of(GRAPH), meanwhile)
+    registry.delete(store, GRAPH)
+    assert seen == [[], [("deleting", 4)]]
+    assert registry.entries(store) == [] and store.count(GRAPH) == 0
+
+
+def test_a_large_graph_is_removed_batch_by_batch_and_a_late_write_goes_too():
+    """Several batches; a write that lands between the last batch and the entry's removal (a
+    stalled ingest's, in flight) is removed too before the IRI is free again."""
+    store = EmbeddedStore()
+    store.removal_batch_triples = 10
+    _live_dataset(store, GRAPH, "big.csv", 35)
+    send, sent = store.update, []
+
+    def update(text: str) -> None:
+        if removal_batch_of(GRAPH)(text):
+            sent.append(store.count(GRAPH))
+            if len(sent) == 4:  # the last batch: a late write lands just after it
+                send(text)
+                store.add_ntriples(GRAPH, _ntriples("urn:late", 2))
+                return
+        send(text)
+
+    store.update = update
+    registry.delete(store, GRAPH)
+    assert sent == [35, 25, 15, 5, 2]
+    assert registry.entries(store) == [] and store.count(GRAPH) == 0
+
+
+def test_a_cut_short_deletion_without_a_claim_is_finished_by_a_cleanup():
+    """A deleting entry with no claim or lease (written by an older ierkg) counts as dead."""
+    store = EmbeddedStore()
+    store.add_ntriples(GRAPH, _ntriples("urn:old", 3))
+    store.update(
+        f'INSERT DATA {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> {registry.STATE} "deleting" }} }}'
+    )
+    assert registry.live_graphs(store) == []
+    assert registry.cleanup(store) == [GRAPH]
+    assert registry.entries(store) == [] and store.count(GRAPH) == 0
+
+
+def test_a_release_load_whose_staging_graph_was_cleaned_up_while_it_stalled_moves_nothing(monkeypatch):
+    """Stalled past its lease mid-load and cleaned up, the load writes its remaining batches into a
+    graph that lost its first ones; it must not move that over the release."""
+    import datetime as dt
+
+    from ierkg.resources import release_dir
+    from ierkg.stores.publish import held_release, publish_release
+
+    store = EmbeddedStore()
+    first = publish_release(store, release_dir())
+    store.update(
+        f"DELETE WHERE {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ ?g {registry.RELEASE_DIGEST} ?d }} }}"
+    )
+    monkeypatch.setattr(registry, "lease_length", lambda: dt.timedelta(seconds=0.3))
+    write, written = store.add_ntriples, []
+
+    def stalling_write(graph: str, data: bytes) -> None:
+        write(graph, data)
+        written.append(graph)
+        if len(written) == 2:
+            time.sleep(0.4)
+            assert registry.cleanup(store) == [graph]
+
+    store.add_ntriples = stalling_write
+    with pytest.raises(IerkgError, match="cleaned up while it was loading"):
+        publish_release(store, release_dir(), batch=500)
+    assert held_release(store) == (first.version, first.triples)
+    assert [g for g in store.graphs() if g.startswith("urn:ierkg:staging:")] == []
+
+
 def test_foreign_triples_and_reserved_graphs_are_never_taken():
     store = EmbeddedStore()
     store.add_ntriples(GRAPH, _ntriples("urn:someone-else", 1))
@@ -484,9 +615,7 @@ def test_load_into_a_fresh_folder_says_it_loaded_and_again_that_it_held_it(tmp_p
     assert again.returncode == 0 and "already held; nothing written" in again.stdout
 
 
-def test_a_release_load_cut_off_after_its_move_is_not_taken_for_the_build_before(
-    tmp_path: Path, monkeypatch
-):
+def test_a_release_load_cut_off_after_its_move_is_not_taken_for_the_build_before(tmp_path: Path, monkeypatch):
     from ierkg.resources import release_dir
     from ierkg.stores.publish import publish_release
 

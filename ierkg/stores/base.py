@@ -46,6 +46,8 @@ class Store(ABC):
     name: str
     #: triples per add_ntriples call when a file is added in parts (see add_ntriples_file)
     batch_triples: int = 1_000
+    #: triples per conditional DELETE when a dataset graph is removed (see registry.Lease.remove)
+    removal_batch_triples: int = 50_000
     #: whether a query's syntax error comes back in Oxigraph's words (else ierkg checks first,
     #: so that a malformed query gets the same message whatever the server)
     speaks_oxigraph_syntax_errors: bool = False

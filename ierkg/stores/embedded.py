@@ -57,6 +57,7 @@ class EmbeddedStore(Store):
     """
 
     speaks_oxigraph_syntax_errors = True
+    removal_batch_triples = 200_000  # no request to carry; fewer rounds of the registry checks
 
     def __init__(self, directory: Path | None = None, read_only: bool = False):
         self.directory = directory

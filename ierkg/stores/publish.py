@@ -96,7 +96,10 @@ def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, bat
             if time.monotonic() >= renew_at:  # as an ingest does: a slow load is not a dead one
                 registry.renew_release_staging(store, staging)
                 renew_at = time.monotonic() + half_lease
-        if not store.ask(f"ASK {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{staging}> ?p ?o }} }}"):
+        # Renewed and read back last thing before the move: a load that stalled past its lease
+        # and was cleaned up meanwhile must not move a half-dropped graph over the release.
+        registry.renew_release_staging(store, staging)
+        if not registry.release_staging_noted(store, staging) or store.count(staging) != triples:
             raise IerkgError(
                 f"the release's staging graph <{staging}> was cleaned up while it was loading (its "
                 "lease ran out); nothing was changed: run the load again"

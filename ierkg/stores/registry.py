@@ -3,15 +3,20 @@
 A dataset lives in its own named graph. Its entry in the registry graph says what state the
 graph is in, and only a *live* graph is ever shown (by the service, and by every command):
 
-    staging   being written by an ingest; invisible; its lease says until when the ingest
-              may be presumed alive (it is renewed as the load goes on)
+    staging   being written by an ingest; invisible
     live      complete, registered in one small update
-    deleting  being removed; invisible
+    deleting  being removed; invisible, and not to be claimed until it is gone
 
-Each change of state is one small SPARQL update, so a graph becomes visible all at once or
-not at all. A staging graph whose lease ran out belongs to an ingest that died; ``cleanup``
-(run whenever a store is opened for writing or serving) removes it, and finishes deletions
-that were cut short.
+A staging or deleting entry carries a *claim* (whose work it is) and a *lease* (until when
+that command may be presumed alive; renewed as the work goes on). Each change of state is one
+small conditional SPARQL update, so a graph becomes visible all at once or not at all.
+
+A graph's triples are removed only by whoever holds its deleting entry, in batches that each
+run only while the entry still carries that claim; the entry goes last, once the graph is
+empty. So a command that stalls mid-removal and is overtaken cannot, on resuming, remove a
+dataset that another ingest has put under the same IRI since. ``cleanup`` (run whenever a
+store is opened for writing or serving) takes over what died commands left: staging and
+deleting entries whose lease ran out.
 """
 
 from __future__ import annotations
@@ -112,23 +117,27 @@ def live_graphs(store: Store) -> list[str]:
 def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
     """Remove what died ingests and cut-short deletions left; the graphs removed.
 
-    ``everything_staged`` removes every staging graph, lease or not: right for a store folder,
-    which no other process can be writing while this one holds its lock. Leases are compared
-    with this machine's time by the store, in the update that takes the graph away, so an
-    ingest that renewed its lease a moment before keeps its graph (and a dateTime the store
-    writes its own way still compares).
+    ``everything_staged`` takes every staging and deleting entry, lease or not: right for a
+    store folder, which no other process can be writing while this one holds its lock. Leases
+    are compared with this machine's time by the store, in the update that takes the entries
+    over, so a command that renewed its lease a moment before keeps its work (and a dateTime
+    the store writes its own way still compares).
     """
     now = _time(_now())
     expired = "" if everything_staged else f"FILTER(!BOUND(?lease) || ?lease < {now})"
-    dead_ingests = f"""GRAPH <{REGISTRY_GRAPH}> {{
-        ?g {STATE} "staging" OPTIONAL {{ ?g {LEASE} ?lease }} {expired} }}"""
+    dead = f"""GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} ?state FILTER(?state IN ("staging", "deleting"))
+        OPTIONAL {{ ?g {LEASE} ?lease }} {expired} }}"""
+    length = lease_length()
+    claim = _new_claim("cleanup")
     try:
         # Asked first, so that a command with nothing to clean (or no right to) writes nothing.
-        if store.ask(f"ASK {{ {dead_ingests} }}"):
+        if store.ask(f"ASK {{ {dead} }}"):
             store.update(
-                f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} "staging" }} }}
-                INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} "deleting" }} }}
-                WHERE {{ {dead_ingests} }}"""
+                f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{
+                    ?g {STATE} ?state ; {LEASE} ?lease ; {CLAIM} ?claim }} }}
+                INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{
+                    ?g {STATE} "deleting" ; {LEASE} {_time(_now(length))} ; {CLAIM} {_string(claim)} }} }}
+                WHERE {{ {dead} OPTIONAL {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {CLAIM} ?claim }} }} }}"""
             )
         dead_releases = [
             row["g"]
@@ -142,26 +151,29 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
                 f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?lease }} }}
                 WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?lease }} {expired} }}"""
             )
-        dead_releases = [g for g in dead_releases if not _release_staging_noted(store, g)]
+        dead_releases = [g for g in dead_releases if not release_staging_noted(store, g)]
     except (StoreUnavailable, StoreTimeout):
         raise
     except StoreError as error:
         # A read-only account cannot clean up; the graphs stay hidden until a writer does.
         _log.warning("left what dead ingests left for a command that may write to clean up: %s", error)
         return []
-    deleting = [
+    taken = [
         row["g"]
-        for row in store.select(f'SELECT ?g WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} "deleting" }} }}')
+        for row in store.select(
+            f"""SELECT ?g WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+                ?g {CLAIM} {_string(claim)} ; {STATE} "deleting" }} }} ORDER BY ?g"""
+        )
     ]
-    removed = []
-    for graph in [*deleting, *dead_releases]:
+    removed = [graph for graph in taken if Lease(store, graph, claim, length, "deleting").remove()]
+    for graph in dead_releases:  # a release's staging graph has a name of its own: nobody else's
         store.drop(graph)
         _forget(store, graph)
         removed.append(graph)
     return removed
 
 
-def _release_staging_noted(store: Store, graph: str) -> bool:
+def release_staging_noted(store: Store, graph: str) -> bool:
     return store.ask(f"ASK {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?lease }} }}")
 
 
@@ -214,7 +226,7 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta | None = 
     """Claim ``graph`` for an ingest; on leaving the block without ``go_live``, undo everything."""
     check_graph_name(graph)
     lease = lease or lease_length()
-    claim = f"{uuid.uuid4()} {socket.gethostname()} pid {os.getpid()}"
+    claim = _new_claim("ingest")
     held = {entry.graph: entry for entry in entries(store)}
     if graph in held:
         entry = held[graph]
@@ -262,17 +274,20 @@ class LostClaim(IerkgError):
 
 
 class Lease:
-    """A staging claim: renewed and checked while the load goes on, then turned live in one update.
+    """A claim on a graph's entry, renewed and checked while its work goes on.
 
-    The load calls ``keep`` before each write and ``wrote`` after it. Once a quarter of the
-    lease has passed since the claim was last confirmed (by the wall clock or the process's
-    own, so that a process stopped or a machine asleep meanwhile counts), ``keep`` renews the
-    lease and reads it back. An ingest that stalled past its lease and was cleaned up thus stops
-    before its next write, instead of writing into a graph another ingest may have claimed since.
+    An ingest's lease is ``staging``: the load calls ``keep`` before each write and ``wrote``
+    after it, then ``go_live`` turns the entry live in one update. A removal's lease is
+    ``deleting`` (see ``remove``). Once a quarter of the lease has passed since the claim was
+    last confirmed (by the wall clock or the process's own, so that a process stopped or a
+    machine asleep meanwhile counts), ``keep`` renews the lease and reads it back. A command
+    that stalled past its lease and was overtaken thus stops before its next write, instead of
+    writing into a graph another ingest may have claimed since.
     """
 
-    def __init__(self, store: Store, graph: str, claim: str, length: dt.timedelta):
+    def __init__(self, store: Store, graph: str, claim: str, length: dt.timedelta, state: str = "staging"):
         self.store, self.graph, self.claim, self.length = store, graph, claim, length
+        self.state = state
         self.live = False
         self._confirmed = _Clocks.now()
         self._last_write_ended: _Clocks | None = None
@@ -286,9 +301,9 @@ class Lease:
             f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {LEASE} ?old }} }}
             INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {LEASE} {_time(_now(self.length))} }} }}
             WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
-                <{self.graph}> {CLAIM} {_string(self.claim)} ; {STATE} "staging" ; {LEASE} ?old }} }}"""
+                {self._mine} ; {LEASE} ?old }} }}"""
         )
-        if self._state() != "staging":
+        if self._state() != self.state:
             raise self._lost()
         self._confirmed = now
 
@@ -304,8 +319,8 @@ class Lease:
             INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {STATE} "live" ;
                     <{NS}episodes> {_integer(episodes)} ; <{NS}triples> {_integer(triples)} ;
                     <{NS}loadedAt> {_time(_now())} }} }}
-            WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {CLAIM} {_string(self.claim)} ;
-                    {STATE} "staging" ; {LEASE} ?lease ; <{NS}loadedAt> ?began }} }}"""
+            WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+                {self._mine} ; {LEASE} ?lease ; <{NS}loadedAt> ?began }} }}"""
         )
         if self._state() != "live":  # read by this claim: another ingest's graph is not ours
             raise self._lost()
@@ -313,10 +328,49 @@ class Lease:
 
     def undo(self) -> None:
         """Remove the graph and its entry, if the claim is still this ingest's; else leave both."""
-        if self._state() is None:
-            return  # cleaned up already, and perhaps claimed by another ingest since
-        self.store.drop(self.graph)
-        _forget(self.store, self.graph)
+        self.store.update(
+            f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {STATE} "staging" ; {LEASE} ?lease }} }}
+            INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{
+                <{self.graph}> {STATE} "deleting" ; {LEASE} {_time(_now(self.length))} }} }}
+            WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ {self._mine} ; {LEASE} ?lease }} }}"""
+        )
+        self.state, self._confirmed = "deleting", _Clocks.now()
+        self.remove()  # cleaned up already (and perhaps claimed by another ingest since): nothing
+
+    def remove(self) -> bool:
+        """Empty the graph while this claim holds its deleting entry, then forget the entry.
+
+        Each batch of triples is deleted in an update that runs only while the entry still
+        carries this claim, so a removal that stalls and is overtaken removes nothing more when
+        it resumes. The entry goes only with the last triple, in an update that checks the
+        graph is empty: until then nobody may claim the IRI. False if the claim was taken.
+        """
+        mine = f"GRAPH <{REGISTRY_GRAPH}> {{ {self._mine} }}"
+        batch = self.store.removal_batch_triples
+        while self._state() == "deleting":
+            try:
+                self.keep()
+            except LostClaim:
+                return False
+            self.store.update(
+                f"""DELETE {{ GRAPH <{self.graph}> {{ ?s ?p ?o }} }}
+                WHERE {{ {mine}
+                    {{ SELECT ?s ?p ?o WHERE {{ GRAPH <{self.graph}> {{ ?s ?p ?o }} }} LIMIT {batch} }} }}"""
+            )
+            # Only once the graph is empty; a write that lands late is removed on the next round.
+            self.store.update(
+                f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> ?p ?o }} }}
+                WHERE {{ {mine} GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> ?p ?o }}
+                    FILTER NOT EXISTS {{ GRAPH <{self.graph}> {{ ?any ?triple ?left }} }} }}"""
+            )
+            if self._state() is None:
+                return True
+        return False
+
+    @property
+    def _mine(self) -> str:
+        """The entry as this claim holds it, for a WHERE clause."""
+        return f'<{self.graph}> {CLAIM} {_string(self.claim)} ; {STATE} "{self.state}"'
 
     def _state(self) -> str | None:
         """The entry's state as long as it carries this claim; None once the claim is gone."""
@@ -365,13 +419,17 @@ def delete(store: Store, graph: str) -> DatasetGraph:
     if entry is None or entry.state != "live":
         known = ", ".join(f"<{g}>" for g in live_graphs(store)) or "none"
         raise UnknownDataset(f"no dataset is loaded as <{graph}> in {store.name} (datasets: {known})")
+    length = lease_length()
+    removal = Lease(store, graph, _new_claim("delete"), length, "deleting")
     store.update(
         f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" }} }}
-        INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "deleting" }} }}
+        INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "deleting" ;
+            {CLAIM} {_string(removal.claim)} ; {LEASE} {_time(_now(length))} }} }}
         WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" }} }}"""
     )
-    store.drop(graph)
-    _forget(store, graph)
+    if removal._state() != "deleting":  # another command deleted it a moment before
+        raise UnknownDataset(f"the dataset <{graph}> in {store.name} was deleted by another command just now")
+    removal.remove()  # overtaken while stalled: the command that took over finishes the removal
     return entry
 
 
@@ -383,6 +441,11 @@ def _withdraw(store: Store, graph: str, claim: str) -> None:
         WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> ?p ?o
             FILTER NOT EXISTS {{ <{graph}> {CLAIM} ?other }} }} }}"""
     )
+
+
+def _new_claim(by: str) -> str:
+    """A claim no other command holds, saying whose it is (for someone reading the registry)."""
+    return f"{uuid.uuid4()} {by} on {socket.gethostname()} pid {os.getpid()}"
 
 
 def _forget(store: Store, graph: str) -> None:
