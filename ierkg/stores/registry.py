@@ -128,7 +128,7 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
     dead = f"""GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} ?state FILTER(?state IN ("staging", "deleting"))
         OPTIONAL {{ ?g {LEASE} ?lease }} {expired} }}"""
     length = lease_length()
-    claim = _new_claim("cleanup")
+    claim, taken_at = _new_claim("cleanup"), _Clocks.now()
     try:
         # Asked first, so that a command with nothing to clean (or no right to) writes nothing.
         if store.ask(f"ASK {{ {dead} }}"):
@@ -165,7 +165,7 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
                 ?g {CLAIM} {_string(claim)} ; {STATE} "deleting" }} }} ORDER BY ?g"""
         )
     ]
-    removed = [graph for graph in taken if Lease(store, graph, claim, length, "deleting").remove()]
+    removed = [graph for graph in taken if Lease(store, graph, claim, length, "deleting", taken_at).remove()]
     for graph in dead_releases:  # a release's staging graph has a name of its own: nobody else's
         store.drop(graph)
         _forget(store, graph)
@@ -246,6 +246,7 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta | None = 
             f"graph <{graph}> already holds triples that ierkg did not ingest; choose another graph IRI"
         )
     # The claim is one conditional update; reading it back tells whether this ingest won.
+    claimed = _Clocks.now()
     store.update(
         f"""INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{
             <{graph}> {STATE} "staging" ; {CLAIM} {_string(claim)} ; {LEASE} {_time(_now(lease))} ;
@@ -257,7 +258,7 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta | None = 
         if claim in [row["c"] for row in claims]:
             _withdraw(store, graph, claim)  # a tie: neither wins, and neither may block the graph
         raise GraphTaken(f"graph <{graph}> was claimed by another ingest at the same moment; try again")
-    handle = Lease(store, graph, claim, lease)
+    handle = Lease(store, graph, claim, lease, confirmed=claimed)
     try:
         yield handle
     except BaseException:
@@ -285,11 +286,20 @@ class Lease:
     writing into a graph another ingest may have claimed since.
     """
 
-    def __init__(self, store: Store, graph: str, claim: str, length: dt.timedelta, state: str = "staging"):
+    def __init__(
+        self,
+        store: Store,
+        graph: str,
+        claim: str,
+        length: dt.timedelta,
+        state: str = "staging",
+        confirmed: _Clocks | None = None,
+    ):
+        """``confirmed``: taken before the lease was written, so that it is never later."""
         self.store, self.graph, self.claim, self.length = store, graph, claim, length
         self.state = state
         self.live = False
-        self._confirmed = _Clocks.now()
+        self._confirmed = confirmed or _Clocks.now()
         self._last_write_ended: _Clocks | None = None
 
     def keep(self) -> None:
@@ -328,13 +338,14 @@ class Lease:
 
     def undo(self) -> None:
         """Remove the graph and its entry, if the claim is still this ingest's; else leave both."""
+        renewed = _Clocks.now()  # taken before the lease is written, so never later than it
         self.store.update(
             f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> {STATE} "staging" ; {LEASE} ?lease }} }}
             INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{
                 <{self.graph}> {STATE} "deleting" ; {LEASE} {_time(_now(self.length))} }} }}
             WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ {self._mine} ; {LEASE} ?lease }} }}"""
         )
-        self.state, self._confirmed = "deleting", _Clocks.now()
+        self.state, self._confirmed = "deleting", renewed
         self.remove()  # cleaned up already (and perhaps claimed by another ingest since): nothing
 
     def remove(self) -> bool:
