@@ -381,6 +381,133 @@ def test_a_large_graph_is_removed_batch_by_batch_and_a_late_write_goes_too():
     assert registry.entries(store) == [] and store.count(GRAPH) == 0
 
 
+def test_a_delete_that_stalls_after_reading_the_entry_leaves_the_next_dataset_alone():
+    """It read old.csv's entry, then paused; meanwhile old.csv was deleted and next.csv ingested
+    under the IRI. Its update is tied to the claim it read, so it takes nothing."""
+    store = EmbeddedStore()
+    _live_dataset(store, GRAPH, "old.csv", 4)
+
+    def replaced() -> None:
+        registry.delete(store, GRAPH)
+        _live_dataset(store, GRAPH, "next.csv", 3)
+
+    hide = f'DELETE {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> {registry.STATE} "live"'
+    paused = pause_before(store, lambda text: text.startswith(hide), replaced)
+    with pytest.raises(registry.UnknownDataset, match="deleted by another command just now"):
+        registry.delete(store, GRAPH)
+    assert paused
+    assert [(e.state, e.source) for e in registry.entries(store)] == [("live", "next.csv")]
+    assert store.count(GRAPH) == 3
+
+
+def test_a_removal_that_stalls_before_forgetting_leaves_the_next_claim_alone(monkeypatch):
+    """Paused with the graph empty, just before the entry goes; overtaken, and the IRI claimed
+    again by an ingest that has written nothing yet. Its forget is tied to its claim."""
+    import datetime as dt
+
+    monkeypatch.setattr(registry, "lease_length", lambda: dt.timedelta(seconds=0.3))
+    store = EmbeddedStore()
+    _live_dataset(store, GRAPH, "old.csv", 4)
+    claimed = []
+
+    def overtaken() -> None:
+        time.sleep(0.4)
+        assert registry.cleanup(store) == [GRAPH]
+        claimed.append(registry.staging(store, GRAPH, source="next.csv", lease=dt.timedelta(minutes=5)))
+        claimed.append(claimed[0].__enter__())
+
+    forget = f"DELETE {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> ?p ?o }} }}"
+    paused = pause_before(store, lambda text: text.startswith(forget), overtaken)
+    registry.delete(store, GRAPH)
+    assert paused
+    assert [(e.state, e.source) for e in registry.entries(store)] == [("staging", "next.csv")]
+    context, lease = claimed
+    store.add_ntriples(GRAPH, _ntriples("urn:next", 3))
+    lease.go_live(episodes=1, triples=3)
+    context.__exit__(None, None, None)
+    assert registry.live_graphs(store) == [GRAPH] and store.count(GRAPH) == 3
+
+
+def test_a_slow_removal_renews_its_lease_so_a_cleanup_meanwhile_leaves_it_be(monkeypatch):
+    import datetime as dt
+
+    monkeypatch.setattr(registry, "lease_length", lambda: dt.timedelta(seconds=0.4))
+    store = EmbeddedStore()
+    store.removal_batch_triples = 10
+    _live_dataset(store, GRAPH, "big.csv", 60)
+    send, batches, cleanups = store.update, [], []
+
+    def slow_update(text: str) -> None:
+        if removal_batch_of(GRAPH)(text):
+            batches.append(text)
+            time.sleep(0.15)  # six batches: longer than the lease, twice over
+            cleanups.append(registry.cleanup(store))
+        send(text)
+
+    store.update = slow_update
+    registry.delete(store, GRAPH)
+    assert len(batches) == 6 and cleanups == [[]] * 6
+    assert registry.entries(store) == [] and store.count(GRAPH) == 0
+
+
+def test_a_cleanup_overtaken_mid_removal_reports_only_what_it_removed(monkeypatch):
+    import datetime as dt
+
+    monkeypatch.setattr(registry, "lease_length", lambda: dt.timedelta(seconds=0.3))
+    store = EmbeddedStore()
+    with registry.staging(store, GRAPH, source="dead.csv", lease=dt.timedelta(seconds=-1)):
+        store.add_ntriples(GRAPH, _ntriples("urn:dead", 5))
+        finished = []
+
+        def overtaken() -> None:
+            time.sleep(0.4)
+            finished.append(registry.cleanup(store))
+
+        pause_before(store, removal_batch_of(GRAPH), overtaken)
+        assert registry.cleanup(store) == []  # the one that paused, then found its claim gone
+        assert finished == [[GRAPH]]
+        assert registry.entries(store) == [] and store.count(GRAPH) == 0
+
+
+def test_a_removal_the_store_does_not_carry_out_stops_with_a_message_instead_of_looping(caplog):
+    from ierkg.stores.base import StoreError
+
+    store = EmbeddedStore()
+    store.removal_batch_triples = 10
+    _live_dataset(store, GRAPH, "stuck.csv", 25)
+    send = store.update
+    store.update = lambda text: None if removal_batch_of(GRAPH)(text) else send(text)
+    with pytest.raises(StoreError, match="deletes nothing of .* 25 triples"):
+        registry.delete(store, GRAPH)
+    assert [e.state for e in registry.entries(store)] == ["deleting"]  # hidden, and kept
+    assert registry.cleanup(store, everything_staged=True) == []  # tried again: warned, not raised
+    assert "could not finish removing" in caplog.text
+    store.update = send
+    assert registry.cleanup(store, everything_staged=True) == [GRAPH]
+    assert registry.entries(store) == [] and store.count(GRAPH) == 0
+
+
+def test_a_removal_that_times_out_goes_on_in_smaller_batches():
+    from ierkg.stores.base import StoreTimeout
+
+    store = EmbeddedStore()
+    store.removal_batch_triples = 40_000
+    _live_dataset(store, GRAPH, "big.csv", 25)
+    send, limits = store.update, []
+
+    def update(text: str) -> None:
+        if removal_batch_of(GRAPH)(text):
+            limits.append(int(text.rsplit("LIMIT", 1)[1].split()[0]))
+            if limits[-1] > 10_000:
+                raise StoreTimeout("the server did not answer in time")
+        send(text)
+
+    store.update = update
+    registry.delete(store, GRAPH)
+    assert limits == [40_000, 10_000]
+    assert registry.entries(store) == [] and store.count(GRAPH) == 0
+
+
 def test_a_cut_short_deletion_without_a_claim_is_finished_by_a_cleanup():
     """A deleting entry with no claim or lease (written by an older ierkg) counts as dead."""
     store = EmbeddedStore()
@@ -528,6 +655,41 @@ def test_two_ingests_that_claim_a_graph_at_once_both_step_back_and_leave_it_free
     with registry.staging(store, GRAPH, source="a.csv") as lease:  # the graph is free again
         lease.go_live(episodes=0, triples=0)
     assert registry.live_graphs(store) == [GRAPH]
+
+
+def test_a_losing_claim_that_lands_after_the_winner_read_its_own_back_leaves_no_trace(monkeypatch):
+    """Virtuoso runs two claims side by side: the loser's condition was checked before the
+    winner's insert committed, so its insert lands too, after the winner has read back only its
+    own claim. The loser steps back; the winner's entry keeps one claim and one source."""
+    store = EmbeddedStore()
+    update = store.update
+    with registry.staging(store, GRAPH, source="winner.csv") as winner:
+
+        def checked_too_early(text: str) -> None:  # the loser's claim, applied unconditionally
+            update(
+                text.split("WHERE")[0].replace("INSERT {", "INSERT DATA {")
+                if text.startswith("INSERT") and "NOT EXISTS" in text
+                else text
+            )
+
+        store.update = checked_too_early
+        read = registry.entries
+        monkeypatch.setattr(registry, "entries", lambda _store: [])  # it looked before the winner claimed
+        with (
+            pytest.raises(registry.GraphTaken, match="at the same moment"),
+            registry.staging(store, GRAPH, "loser.csv"),
+        ):
+            pass
+        store.update = update
+        monkeypatch.setattr(registry, "entries", read)
+        store.add_ntriples(GRAPH, _ntriples("urn:winner", 2))
+        winner.keep()
+        winner.go_live(episodes=1, triples=2)
+    assert [(e.state, e.source) for e in registry.entries(store)] == [("live", "winner.csv")]
+    claims = store.select(
+        f"SELECT ?c WHERE {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> {registry.CLAIM} ?c }} }}"
+    )
+    assert [row["c"] for row in claims] == [winner.claim] and store.count(GRAPH) == 2
 
 
 def test_an_rdf_ingest_with_a_scale_is_refused_before_anything_is_written(tmp_path: Path):

@@ -45,6 +45,8 @@ RELEASE_DIGEST = f"<{NS}releaseDigest>"
 _XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 DEFAULT_LEASE_SECONDS = 600.0
+# Where a removal that keeps timing out stops making its batches smaller.
+_SMALLEST_REMOVAL_BATCH = 1_000
 # Graphs a dataset may never take: the release and the registry belong to ierkg.
 _RESERVED = ("https://w3id.org/ierkg/ontology", REGISTRY_GRAPH)
 
@@ -125,8 +127,11 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
     """
     now = _time(_now())
     expired = "" if everything_staged else f"FILTER(!BOUND(?lease) || ?lease < {now})"
+    # Dead only if no lease on the entry still runs (a tie can leave it two).
+    running = f"FILTER NOT EXISTS {{ ?g {LEASE} ?running FILTER(?running >= {now}) }}"
+    none_running = "" if everything_staged else running
     dead = f"""GRAPH <{REGISTRY_GRAPH}> {{ ?g {STATE} ?state FILTER(?state IN ("staging", "deleting"))
-        OPTIONAL {{ ?g {LEASE} ?lease }} {expired} }}"""
+        OPTIONAL {{ ?g {LEASE} ?lease }} {none_running} }}"""
     length = lease_length()
     claim, taken_at = _new_claim("cleanup"), _Clocks.now()
     try:
@@ -165,7 +170,15 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
                 ?g {CLAIM} {_string(claim)} ; {STATE} "deleting" }} }} ORDER BY ?g"""
         )
     ]
-    removed = [graph for graph in taken if Lease(store, graph, claim, length, "deleting", taken_at).remove()]
+    removed = []
+    for graph in taken:
+        try:
+            if Lease(store, graph, claim, length, "deleting", taken_at).remove():
+                removed.append(graph)
+        except StoreUnavailable:
+            raise
+        except StoreError as error:  # the command that opened the store goes on; the graph stays hidden
+            _log.warning("could not finish removing <%s>: %s", graph, error)
     for graph in dead_releases:  # a release's staging graph has a name of its own: nobody else's
         store.drop(graph)
         _forget(store, graph)
@@ -245,12 +258,14 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta | None = 
         raise GraphTaken(
             f"graph <{graph}> already holds triples that ierkg did not ingest; choose another graph IRI"
         )
-    # The claim is one conditional update; reading it back tells whether this ingest won.
+    # The claim is one conditional update; reading it back tells whether this ingest won. A
+    # store that runs two such updates side by side (Virtuoso) can apply both: so the claim
+    # carries nothing that a loser could not take back, or leave without harm (a lease the
+    # winner's next renewal replaces), and the rest is written once the claim is won.
     claimed = _Clocks.now()
     store.update(
         f"""INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{
-            <{graph}> {STATE} "staging" ; {CLAIM} {_string(claim)} ; {LEASE} {_time(_now(lease))} ;
-                <{NS}source> {_string(source)} ; <{NS}loadedAt> {_time(_now())} }} }}
+            <{graph}> {STATE} "staging" ; {CLAIM} {_string(claim)} ; {LEASE} {_time(_now(lease))} }} }}
         WHERE {{ FILTER NOT EXISTS {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} ?any }} }} }}"""
     )
     claims = store.select(f"SELECT ?c WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {CLAIM} ?c }} }}")
@@ -260,6 +275,11 @@ def staging(store: Store, graph: str, source: str, lease: dt.timedelta | None = 
         raise GraphTaken(f"graph <{graph}> was claimed by another ingest at the same moment; try again")
     handle = Lease(store, graph, claim, lease, confirmed=claimed)
     try:
+        store.update(
+            f"""INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{
+                <{graph}> <{NS}source> {_string(source)} ; <{NS}loadedAt> {_time(_now())} }} }}
+            WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ {handle._mine} }} }}"""
+        )
         yield handle
     except BaseException:
         if not handle.live:
@@ -358,16 +378,30 @@ class Lease:
         """
         mine = f"GRAPH <{REGISTRY_GRAPH}> {{ {self._mine} }}"
         batch = self.store.removal_batch_triples
+        left = self.store.count(self.graph)
+        rounds = left // batch + 2  # more rounds than that, and the removal is checked for progress
         while self._state() == "deleting":
             try:
                 self.keep()
             except LostClaim:
                 return False
-            self.store.update(
-                f"""DELETE {{ GRAPH <{self.graph}> {{ ?s ?p ?o }} }}
-                WHERE {{ {mine}
-                    {{ SELECT ?s ?p ?o WHERE {{ GRAPH <{self.graph}> {{ ?s ?p ?o }} }} LIMIT {batch} }} }}"""
-            )
+            if rounds == 0:
+                rounds, left = self._progressed(left, batch)
+            rounds -= 1
+            try:
+                self.store.update(
+                    f"""DELETE {{ GRAPH <{self.graph}> {{ ?s ?p ?o }} }}
+                    WHERE {{ {mine} {{ SELECT ?s ?p ?o WHERE {{ GRAPH <{self.graph}> {{ ?s ?p ?o }} }}
+                        LIMIT {batch} }} }}"""
+                )
+            except StoreTimeout:
+                if batch <= _SMALLEST_REMOVAL_BATCH:
+                    raise
+                batch = max(batch // 4, _SMALLEST_REMOVAL_BATCH)  # the server is slow: smaller bites
+                rounds = self.store.count(self.graph) // batch + 2
+                continue
+            if self._state() != "deleting":  # overtaken while the batch was on its way
+                return False
             # Only once the graph is empty; a write that lands late is removed on the next round.
             self.store.update(
                 f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> ?p ?o }} }}
@@ -377,6 +411,17 @@ class Lease:
             if self._state() is None:
                 return True
         return False
+
+    def _progressed(self, before: int, batch: int) -> tuple[int, int]:
+        """More rounds for a removal that is getting somewhere; StoreError for one that is not."""
+        now = self.store.count(self.graph)
+        if now >= before:
+            raise StoreError(
+                f"{self.store.name} deletes nothing of <{self.graph}> when asked to (it still holds "
+                f"{now:,} triples); the dataset stays hidden, and the removal is tried again once its "
+                f"lease, {self.length.total_seconds():g} s, has run out"
+            )
+        return now // batch + 2, now
 
     @property
     def _mine(self) -> str:
@@ -432,11 +477,19 @@ def delete(store: Store, graph: str) -> DatasetGraph:
         raise UnknownDataset(f"no dataset is loaded as <{graph}> in {store.name} (datasets: {known})")
     length = lease_length()
     removal = Lease(store, graph, _new_claim("delete"), length, "deleting")
+    # Tied to the ingest's claim that the entry read still carries: a command that stalls here
+    # must not take a dataset ingested under the IRI since. (Entries older than claims: by state.)
+    claims = [
+        row["c"]
+        for row in store.select(f"""SELECT ?c WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+        <{graph}> {STATE} "live" ; {CLAIM} ?c }} }}""")
+    ]
+    read = f"; {CLAIM} {_string(claims[0])}" if len(claims) == 1 else ""
     store.update(
-        f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" }} }}
+        f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" {read} }} }}
         INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "deleting" ;
             {CLAIM} {_string(removal.claim)} ; {LEASE} {_time(_now(length))} }} }}
-        WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" }} }}"""
+        WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" {read} }} }}"""
     )
     if removal._state() != "deleting":  # another command deleted it a moment before
         raise UnknownDataset(f"the dataset <{graph}> in {store.name} was deleted by another command just now")
@@ -449,7 +502,7 @@ def _withdraw(store: Store, graph: str, claim: str) -> None:
     store.update(f"DELETE DATA {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {CLAIM} {_string(claim)} }} }}")
     store.update(
         f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> ?p ?o }} }}
-        WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> ?p ?o
+        WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "staging" ; ?p ?o
             FILTER NOT EXISTS {{ <{graph}> {CLAIM} ?other }} }} }}"""
     )
 
