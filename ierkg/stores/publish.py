@@ -116,7 +116,8 @@ def publish_release(store: Store, release: Path, graph: str = RELEASE_GRAPH, bat
     held = held_release(store, graph)
     if held != (version, triples):
         raise IerkgError(
-            f"{store.name} holds {held[1]} triples in <{graph}> after the load, not the release's {triples}"
+            f"{store.name} holds {held[1]} triples in <{graph}> after the load, not the release's "
+            f"{triples}; run the load again"
         )
     registry.note_release_digest(store, graph, digest)  # cut off before this: the next load rewrites
     return Published(graph, version, triples, written=True)

@@ -448,7 +448,9 @@ class Lease:
             # the cleanup, in the graph of an ingest that claimed the IRI since.
             said += (
                 f". Its last write ended after the lease had run out and may have reached <{self.graph}> "
-                f"after that: if another ingest now holds the graph, delete it and ingest that again"
+                "after that: if another ingest now holds the graph, delete it and ingest that again; "
+                "if no dataset does and an ingest there is refused, remove the graph on the server "
+                f"(DROP GRAPH <{self.graph}>)"
             )
         return LostClaim(said)
 
