@@ -630,6 +630,40 @@ def test_a_deletion_overtaken_while_stalled_removes_nothing_of_the_next_owners_g
     assert target.triples_in(graph) == 0 and graph not in [e.graph for e in registry.entries(store)]
 
 
+def test_a_cleanup_takes_over_only_entries_with_no_lease_running(target: Target):
+    """On the server: a deleting entry with no claim or lease (an older ierkg's) is finished; a
+    staging entry left by a tie, with two claims and two leases, is taken only once both ran out."""
+    import datetime as dt
+
+    from ierkg.stores import registry
+
+    store = _open_store(target)
+    old, tied = graph_for("claimless", target), graph_for("tied", target)
+    at = {
+        "past": registry._time(
+            (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ),
+        "future": registry._time(
+            (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ),
+    }
+    state, claim, lease = registry.STATE, registry.CLAIM, registry.LEASE
+
+    def entry(graph: str, body: str) -> None:
+        store.add_ntriples(graph, b'<urn:left> <urn:p> "1" .\n<urn:left> <urn:p> "2" .\n')
+        store.update(f"INSERT DATA {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{graph}> {body} }} }}")
+
+    entry(old, f'{state} "deleting"')
+    entry(tied, f'{state} "staging" ; {claim} "a", "b" ; {lease} {at["past"]}, {at["future"]}')
+    removed = registry.cleanup(store)
+    assert old in removed and tied not in removed
+    assert target.triples_in(old) == 0 and target.triples_in(tied) == 2
+    store.update(f"DELETE DATA {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{tied}> {lease} {at['future']} }} }}")
+    assert tied in registry.cleanup(store)
+    assert target.triples_in(tied) == 0
+    assert not [e for e in registry.entries(store) if e.graph in (old, tied)]
+
+
 def _process_state(pid: int) -> str:
     """R, S, T (stopped), ... from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat") as stat:
