@@ -137,6 +137,66 @@ def test_a_cell_page_lists_the_axioms_of_others_that_name_it(server: str):
     assert use["axiom"]["iris"] == [IERKG + "isMechanismOf", IERKG + "IntrinsicResponseDependentRegulation"]
 
 
+def test_a_property_page_shows_its_super_and_sub_properties_and_its_characteristics(server: str):
+    shows = json.loads(page(server, "/api/entity?iri=" + IERKG + "showsPattern").body)
+    assert [p["iri"] for p in shows["parents"]] == [IERKG + "linkedToPattern"]
+    assert IERKG + "linkedToPattern" not in [r["value"].get("iri") for r in shows["relations"]]
+    linked = json.loads(page(server, "/api/entity?iri=" + IERKG + "linkedToPattern").body)
+    assert IERKG + "showsPattern" in [c["iri"] for c in linked["children"]]
+    regulator = json.loads(page(server, "/api/entity?iri=" + IERKG + "regulator").body)
+    assert regulator["characteristics"] == ["functional"] and shows["characteristics"] == []
+    html = page(server, "/ierkg/regulator").text
+    assert '<p class="characteristics">Characteristics: functional</p>' in html
+
+
+def _release_with_a_retired_term(folder: Path) -> Path:
+    """The packaged release plus one deprecated class, replaced by Venting."""
+    import hashlib
+    import shutil
+
+    from ierkg.resources import release_dir
+
+    shutil.copytree(release_dir(), folder)
+    retired, owl, dcterms = (
+        f"<{IERKG}TestRetiredVenting>",
+        "http://www.w3.org/2002/07/owl#",
+        "http://purl.org/dc/terms/",
+    )
+    added = [
+        f"{retired} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{owl}Class> .",
+        f'{retired} <http://www.w3.org/2000/01/rdf-schema#label> "retired venting"@en .',
+        f'{retired} <{owl}deprecated> "true"^^<http://www.w3.org/2001/XMLSchema#boolean> .',
+        f"{retired} <{dcterms}isReplacedBy> <{IERKG}Venting> .",
+    ]
+    with (folder / "ierkg.nt").open("a") as release:
+        release.write("\n".join(added) + "\n")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["triples"] += len(added)
+    manifest["files"]["ierkg.nt"]["sha256"] = hashlib.sha256((folder / "ierkg.nt").read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_a_deprecated_term_is_marked_everywhere_and_points_to_its_replacement(tmp_path: Path):
+    release = _release_with_a_retired_term(tmp_path / "release")
+    with running_server("--release", str(release)) as base:
+        html = page(base, "/ierkg/TestRetiredVenting").text
+        banner = re.search(r'<p class="deprecated" role="note">.*?</p>', html, re.S).group(0)
+        assert "Deprecated." in banner and '<a href="/ierkg/Venting">venting</a>' in banner
+        assert "Deprecated." not in page(base, "/ierkg/Venting").text
+        api = json.loads(page(base, "/api/entity?iri=" + IERKG + "TestRetiredVenting").body)
+        assert api["deprecated"] is True and [r["iri"] for r in api["replaced_by"]] == [IERKG + "Venting"]
+        hits = json.loads(page(base, "/api/search?q=venting").body)["results"]
+        ranked = [(hit["iri"], hit["deprecated"]) for hit in hits]
+        assert ranked[0] == (IERKG + "Venting", False) and ranked[-1] == (IERKG + "TestRetiredVenting", True)
+        a_to_z = page(base, "/a-z").text
+        assert re.search(r'TestRetiredVenting">retired venting</a> <span class="kind">class</span> '
+                         r'<span class="deprecated-mark">deprecated</span>', a_to_z)  # fmt: skip
+        assert a_to_z.count("deprecated-mark") == 1
+        found = page(base, "/search?q=venting").text
+        assert re.search(r'TestRetiredVenting">retired venting</a> <span class="deprecated-mark">', found)
+
+
 def test_a_mechanism_page_says_which_cell_it_belongs_to(server: str):
     text = text_of(page(server, "/ierkg/SafetySignal").text)
     assert "It belongs to intrinsic response-dependent regulation" in text

@@ -31,6 +31,7 @@ def search() -> Response:
                 "label": hit.label,
                 "matched": hit.matched,
                 "text": hit.text,
+                "deprecated": hit.deprecated,
                 "page": entity_path(hit.iri),
             }
             for hit in hits
@@ -103,9 +104,22 @@ def _entity_json(entity: Entity) -> dict:
         "examples": entity.examples,
         "notes": [{"kind": kind, "text": text} for kind, text in entity.notes],
         "notation": entity.notation,
+        "deprecated": entity.deprecated,
+        "replaced_by": [_link(r) for r in entity.replaced_by],
+        "characteristics": entity.characteristics,
         "parents": [_link(p) for p in entity.parents],
         "children": [_link(c) for c in entity.children],
         "members": [_link(m) for m in entity.members],
+        "equivalent_to": [_expression_json(e) for e in entity.equivalents],
+        "subclass_of_restrictions": [_expression_json(r) for r in entity.restrictions],
+        "supports": [
+            {
+                "entity": _link(subject),
+                "property": _link(prop),
+                "value": _link(v) if isinstance(v, Link) else {"literal": v},
+            }
+            for subject, prop, v in entity.supports
+        ],
         "relations": [relation(r) for r in entity.relations],
         "used_by": [relation(r) for r in entity.usages],
         "used_in_axioms": [

@@ -94,7 +94,8 @@ def a_to_z() -> str:
         link = catalog().link(iri)
         letter = link.label[:1].upper() if link.label[:1].isalpha() else "#"
         groups.setdefault(letter, []).append((link, catalog().kind(iri)))
-    return render_template("a_z.html", groups=sorted(groups.items()))
+    deprecated = {iri for iri in catalog().iris if catalog().is_deprecated(iri)}
+    return render_template("a_z.html", groups=sorted(groups.items()), deprecated=deprecated)
 
 
 @blueprint.route("/<any(strategies, mechanisms, instruments, disorders, therapies, theories):section>")

@@ -40,6 +40,19 @@ _SHOWN_APART = {
     f"{DCTERMS}source",
     f"{OWL}equivalentClass",
     f"{RDFS}comment",
+    f"{RDFS}subPropertyOf",
+    f"{OWL}deprecated",
+    f"{DCTERMS}isReplacedBy",
+}
+# OWL's property characteristics, as a property page names them.
+_CHARACTERISTICS = {
+    f"{OWL}FunctionalProperty": "functional",
+    f"{OWL}InverseFunctionalProperty": "inverse functional",
+    f"{OWL}TransitiveProperty": "transitive",
+    f"{OWL}SymmetricProperty": "symmetric",
+    f"{OWL}AsymmetricProperty": "asymmetric",
+    f"{OWL}ReflexiveProperty": "reflexive",
+    f"{OWL}IrreflexiveProperty": "irreflexive",
 }
 _AXIOM_RELATIONS = {SUBCLASS: "subclass of", f"{OWL}equivalentClass": "equivalent to"}
 _NOTES = (
@@ -120,6 +133,9 @@ class Entity:
     placement: Placement | None = None  # where it sits in the 2x2, why, and on whose authority
     citation: Citation | None = None  # for a reference: itself
     axiom_usages: list[AxiomUse] = field(default_factory=list)  # expressions of others naming it
+    deprecated: bool = False  # retired (owl:deprecated): kept so that its IRI still resolves
+    replaced_by: list[Link] = field(default_factory=list)  # what to use instead (dcterms:isReplacedBy)
+    characteristics: list[str] = field(default_factory=list)  # a property's: functional, ...
 
     @property
     def cell(self) -> str | None:
@@ -161,6 +177,10 @@ class Catalog:
         if types & {f"{OWL}ObjectProperty", f"{OWL}DatatypeProperty", f"{OWL}AnnotationProperty"}:
             return "property"
         return "individual"
+
+    def is_deprecated(self, iri: str) -> bool:
+        flags = self.graph.values(pyoxigraph.NamedNode(iri), f"{OWL}deprecated")
+        return any(flag.value in ("true", "1") for flag in flags)
 
     def citation(self, iri: str) -> Citation:
         found = self._citations.get(iri)
@@ -243,6 +263,7 @@ class Catalog:
             if isinstance(r, pyoxigraph.NamedNode)
         ]
         parents = [self.link(p) for p in graph.parents(iri)] if kind == "class" else []
+        parents += [self.link(p.value) for p in graph.values(node, f"{RDFS}subPropertyOf") if p.value in self]
         parents += [
             self.link(b.value)
             for b in graph.values(node, f"{SKOS}broader")
@@ -250,7 +271,9 @@ class Catalog:
         ]
         children = [self.link(c) for c in graph.children(iri)] if kind == "class" else []
         children += [
-            self.link(s.subject.value) for s in graph.into.get(node, []) if s.predicate == f"{SKOS}broader"
+            self.link(s.subject.value)
+            for s in graph.into.get(node, [])
+            if s.predicate in (f"{SKOS}broader", f"{RDFS}subPropertyOf") and s.subject.value in self
         ]
         entity = Entity(
             iri=iri,
@@ -275,6 +298,11 @@ class Catalog:
             citations=[],
             placement=self.placer.place(iri),
             axiom_usages=self._axioms_using(node),
+            deprecated=self.is_deprecated(iri),
+            replaced_by=sorted(
+                self.link(r.value) for r in graph.values(node, f"{DCTERMS}isReplacedBy") if r.value in self
+            ),
+            characteristics=sorted(_CHARACTERISTICS[t] for t in graph.types(node) if t in _CHARACTERISTICS),
         )
         if kind == "reference":
             entity.citation = self.citation(iri)

@@ -2,7 +2,8 @@
 
 Ranks, best first: the label is the query; a synonym is the query; the label starts with it;
 a synonym starts with it; a word of the label starts with it; the label or a synonym contains
-it; the definition contains every word of it. Ties go to the shorter label, then A to Z.
+it; the definition contains every word of it. Ties go to the shorter label, then A to Z. A
+deprecated term comes after every current one, as in OLS.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph
 
-from .graph import LABEL, SKOS, ReleaseGraph
+from .graph import LABEL, OWL, SKOS, ReleaseGraph
 
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 
@@ -25,6 +26,7 @@ class Hit:
     matched: str  # what matched: label, synonym or definition
     text: str  # the synonym or definition that matched, or the label
     rank: int
+    deprecated: bool = False  # a retired term: listed after every current one
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class _Entry:
     synonyms: tuple[tuple[str, str], ...]  # (text, key)
     definition: str
     definition_key: str
+    deprecated: bool
 
 
 class SearchIndex:
@@ -48,7 +51,10 @@ class SearchIndex:
                 for s in graph.texts(node, f"{SKOS}altLabel") + _other_labels(graph, node, label)
             )
             definition = graph.text(node, f"{SKOS}definition") or ""
-            self.entries.append(_Entry(iri, label, normal(label), synonyms, definition, normal(definition)))
+            retired = any(f.value in ("true", "1") for f in graph.values(node, f"{OWL}deprecated"))
+            self.entries.append(
+                _Entry(iri, label, normal(label), synonyms, definition, normal(definition), retired)
+            )
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
         key = normal(query)
@@ -56,13 +62,13 @@ class SearchIndex:
             return []
         words = key.split()
         hits = [hit for entry in self.entries if (hit := _match(entry, key, words)) is not None]
-        hits.sort(key=lambda h: (h.rank, len(h.label), h.label.lower()))
+        hits.sort(key=lambda h: (h.deprecated, h.rank, len(h.label), h.label.lower()))
         return hits[:limit]
 
 
 def _match(entry: _Entry, key: str, words: list[str]) -> Hit | None:
     def hit(rank: int, matched: str, text: str) -> Hit:
-        return Hit(entry.iri, entry.label, matched, text, rank)
+        return Hit(entry.iri, entry.label, matched, text, rank, entry.deprecated)
 
     if entry.label_key == key:
         return hit(0, "label", entry.label)

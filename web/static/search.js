@@ -50,6 +50,12 @@
         why.textContent = " " + hit.matched;
         item.appendChild(why);
       }
+      if (hit.deprecated) {
+        var retired = document.createElement("small");
+        retired.className = "deprecated-mark";
+        retired.textContent = " deprecated";
+        item.appendChild(retired);
+      }
       item.addEventListener("mousedown", function (event) {
         event.preventDefault();
         window.location.href = hit.page;
