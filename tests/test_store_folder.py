@@ -450,7 +450,8 @@ def test_a_slow_removal_renews_its_lease_so_a_cleanup_meanwhile_leaves_it_be(mon
     assert registry.entries(store) == [] and store.count(GRAPH) == 0
 
 
-def test_a_cleanup_overtaken_mid_removal_reports_only_what_it_removed(monkeypatch):
+@pytest.mark.parametrize("paused_at", ["a batch", "the forget"])
+def test_a_cleanup_overtaken_mid_removal_reports_only_what_it_removed(monkeypatch, paused_at: str):
     import datetime as dt
 
     monkeypatch.setattr(registry, "lease_length", lambda: dt.timedelta(seconds=0.3))
@@ -463,10 +464,25 @@ def test_a_cleanup_overtaken_mid_removal_reports_only_what_it_removed(monkeypatc
             time.sleep(0.4)
             finished.append(registry.cleanup(store))
 
-        pause_before(store, removal_batch_of(GRAPH), overtaken)
+        forget = f"DELETE {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> ?p ?o }} }}"
+        matches = removal_batch_of(GRAPH) if paused_at == "a batch" else (lambda t: t.startswith(forget))
+        pause_before(store, matches, overtaken)
         assert registry.cleanup(store) == []  # the one that paused, then found its claim gone
         assert finished == [[GRAPH]]
         assert registry.entries(store) == [] and store.count(GRAPH) == 0
+
+
+def test_an_entry_left_both_live_and_deleting_is_hidden_and_removed():
+    """Virtuoso may apply a stalled ingest's go-live beside a cleanup's takeover: the entry then
+    says both. It is not shown, and a cleanup removes it."""
+    store = EmbeddedStore()
+    _live_dataset(store, GRAPH, "both.csv", 3)
+    store.update(
+        f'INSERT DATA {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> {registry.STATE} "deleting" }} }}'
+    )
+    assert [e.state for e in registry.entries(store)] == ["deleting"] and registry.live_graphs(store) == []
+    assert registry.cleanup(store) == [GRAPH]
+    assert registry.entries(store) == [] and store.count(GRAPH) == 0
 
 
 def test_a_removal_the_store_does_not_carry_out_stops_with_a_message_instead_of_looping(caplog):

@@ -40,6 +40,8 @@ NS = "https://w3id.org/ierkg/store#"
 STATE, LEASE, CLAIM = f"<{NS}state>", f"<{NS}leaseUntil>", f"<{NS}claim>"
 # A release being written to a staging graph before it is moved over the release graph.
 RELEASE_STAGING = f"<{NS}releaseStagingUntil>"
+# Who forgot a removed graph's entry: read back by the remover, then deleted (never a state).
+REMOVED_BY = f"<{NS}removedBy>"
 # The SHA-256 of the release file a release graph was loaded from: what "already held" compares.
 RELEASE_DIGEST = f"<{NS}releaseDigest>"
 _XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
@@ -69,6 +71,7 @@ class DatasetGraph:
     episodes: int = 0
     triples: int = 0
     loaded: str = ""  # when it became live (or began staging), ISO 8601
+    claims: tuple[str, ...] = ()  # whose entry it is (one, but for entries older than claims)
 
     def as_dict(self) -> dict:
         return {
@@ -93,23 +96,40 @@ def check_graph_name(graph: str) -> str:
 def entries(store: Store) -> list[DatasetGraph]:
     """Every registered dataset graph, in any state, by graph IRI."""
     rows = store.select(
-        f"""SELECT ?g ?state ?source ?episodes ?triples ?loaded WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+        f"""SELECT ?g ?state ?source ?episodes ?triples ?loaded ?claim WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
             ?g {STATE} ?state .
             OPTIONAL {{ ?g <{NS}source> ?source }} OPTIONAL {{ ?g <{NS}episodes> ?episodes }}
             OPTIONAL {{ ?g <{NS}triples> ?triples }} OPTIONAL {{ ?g <{NS}loadedAt> ?loaded }}
+            OPTIONAL {{ ?g {CLAIM} ?claim }}
         }} }} ORDER BY ?g"""
     )
-    return [
-        DatasetGraph(
-            row["g"],
-            row["state"],
-            row.get("source", ""),
-            int(row.get("episodes", 0)),
-            int(row.get("triples", 0)),
-            row.get("loaded", ""),
+    by_graph: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_graph.setdefault(row["g"], []).append(row)
+    found = []
+    for graph, its in by_graph.items():
+        first = its[0]
+        found.append(
+            DatasetGraph(
+                graph,
+                _worst({row["state"] for row in its}),
+                first.get("source", ""),
+                int(first.get("episodes", 0)),
+                int(first.get("triples", 0)),
+                first.get("loaded", ""),
+                tuple(sorted({row["claim"] for row in its if "claim" in row})),
+            )
         )
-        for row in rows
-    ]
+    return found
+
+
+def _worst(states: set[str]) -> str:
+    """One state for an entry that updates applied side by side left with two (Virtuoso runs
+    them read-committed): a graph is live only if nothing else says otherwise."""
+    for state in ("deleting", "staging"):
+        if state in states:
+            return state
+    return min(states)
 
 
 def live_graphs(store: Store) -> list[str]:
@@ -378,7 +398,9 @@ class Lease:
         """
         mine = f"GRAPH <{REGISTRY_GRAPH}> {{ {self._mine} }}"
         batch = self.store.removal_batch_triples
-        left = self.store.count(self.graph)
+        if self._state() != "deleting":
+            return False  # taken already: the graph may be someone else's by now, so not even counted
+        left = self.store.count(self.graph)  # an upper bound from here on
         rounds = left // batch + 2  # more rounds than that, and the removal is checked for progress
         while self._state() == "deleting":
             try:
@@ -398,17 +420,21 @@ class Lease:
                 if batch <= _SMALLEST_REMOVAL_BATCH:
                     raise
                 batch = max(batch // 4, _SMALLEST_REMOVAL_BATCH)  # the server is slow: smaller bites
-                rounds = self.store.count(self.graph) // batch + 2
+                rounds = left // batch + 2  # not counted again: the count would time out too
                 continue
             if self._state() != "deleting":  # overtaken while the batch was on its way
                 return False
             # Only once the graph is empty; a write that lands late is removed on the next round.
+            # A note says who forgot the entry, so that an overtaken removal does not claim it.
+            done = f"<{self.graph}> {REMOVED_BY} {_string(self.claim)}"
             self.store.update(
                 f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> ?p ?o }} }}
+                INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ {done} }} }}
                 WHERE {{ {mine} GRAPH <{REGISTRY_GRAPH}> {{ <{self.graph}> ?p ?o }}
                     FILTER NOT EXISTS {{ GRAPH <{self.graph}> {{ ?any ?triple ?left }} }} }}"""
             )
-            if self._state() is None:
+            if self.store.ask(f"ASK {{ GRAPH <{REGISTRY_GRAPH}> {{ {done} }} }}"):
+                self.store.update(f"DELETE DATA {{ GRAPH <{REGISTRY_GRAPH}> {{ {done} }} }}")
                 return True
         return False
 
@@ -434,7 +460,7 @@ class Lease:
             f"""SELECT ?s WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
                 <{self.graph}> {CLAIM} {_string(self.claim)} ; {STATE} ?s }} }}"""
         )
-        return rows[0]["s"] if len(rows) == 1 else None
+        return _worst({row["s"] for row in rows}) if rows else None
 
     def _lost(self) -> LostClaim:
         said = (
@@ -473,20 +499,16 @@ class _Clocks:
 
 def delete(store: Store, graph: str) -> DatasetGraph:
     """Hide a live dataset graph at once, then remove it; IerkgError if there is none."""
-    entry = next((e for e in entries(store) if e.graph == graph), None)
+    known = entries(store)
+    entry = next((e for e in known if e.graph == graph), None)
     if entry is None or entry.state != "live":
-        known = ", ".join(f"<{g}>" for g in live_graphs(store)) or "none"
-        raise UnknownDataset(f"no dataset is loaded as <{graph}> in {store.name} (datasets: {known})")
+        names = ", ".join(f"<{e.graph}>" for e in known if e.state == "live") or "none"
+        raise UnknownDataset(f"no dataset is loaded as <{graph}> in {store.name} (datasets: {names})")
     length = lease_length()
     removal = Lease(store, graph, _new_claim("delete"), length, "deleting")
-    # Tied to the ingest's claim that the entry read still carries: a command that stalls here
-    # must not take a dataset ingested under the IRI since. (Entries older than claims: by state.)
-    claims = [
-        row["c"]
-        for row in store.select(f"""SELECT ?c WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
-        <{graph}> {STATE} "live" ; {CLAIM} ?c }} }}""")
-    ]
-    read = f"; {CLAIM} {_string(claims[0])}" if len(claims) == 1 else ""
+    # Tied to the claim of the entry just read: a command that stalls here must not take a
+    # dataset ingested under the IRI since. (An entry older than claims has none: by state.)
+    read = f"; {CLAIM} {_string(entry.claims[0])}" if len(entry.claims) == 1 else ""
     store.update(
         f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" {read} }} }}
         INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "deleting" ;
