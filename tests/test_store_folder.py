@@ -293,6 +293,30 @@ def test_a_lease_renewed_just_before_a_cleanup_keeps_its_graph():
     assert registry.live_graphs(store) == [GRAPH] and store.count(GRAPH) == 2
 
 
+def test_a_cleanup_just_before_a_slow_release_loads_move_leaves_it_to_finish(monkeypatch):
+    """Its one write outlasted the lease; a cleanup comes just before the MOVE. The lease was
+    renewed since, so the cleanup leaves the staging graph and the MOVE lands whole."""
+    import datetime as dt
+
+    from ierkg.resources import release_dir
+    from ierkg.stores.publish import held_release, publish_release
+
+    monkeypatch.setattr(registry, "lease_length", lambda: dt.timedelta(seconds=0.3))
+    store = EmbeddedStore()
+    write = store.add_ntriples
+
+    def slow_write(graph: str, data: bytes) -> None:
+        time.sleep(0.35)  # one write, longer than the lease
+        write(graph, data)
+
+    store.add_ntriples = slow_write
+    cleaned = []
+    pause_before(store, lambda text: text.startswith("MOVE"), lambda: cleaned.append(registry.cleanup(store)))
+    published = publish_release(store, release_dir(), batch=100_000)
+    assert cleaned == [[]]
+    assert held_release(store) == (published.version, published.triples)
+
+
 def _live_dataset(store, graph: str, source: str, triples: int) -> None:
     with registry.staging(store, graph, source=source) as lease:
         store.add_ntriples(graph, _ntriples(f"urn:{source}", triples))
