@@ -496,6 +496,50 @@ def test_a_cleanup_overtaken_mid_removal_reports_only_what_it_removed(monkeypatc
         assert registry.entries(store) == [] and store.count(GRAPH) == 0
 
 
+def _notes_left(store) -> bool:
+    return store.ask(f"ASK {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ ?g {registry.REMOVED_BY} ?by }} }}")
+
+
+def test_the_removers_note_is_taken_back_and_a_stray_one_is_cleaned_up():
+    store = EmbeddedStore()
+    _live_dataset(store, GRAPH, "a.csv", 3)
+    registry.delete(store, GRAPH)
+    assert not _notes_left(store)
+    store.update(
+        f'INSERT DATA {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> {registry.REMOVED_BY} "cut off" }} }}'
+    )
+    assert _notes_left(store) and registry.entries(store) == []  # a note alone is no entry
+    with registry.staging(store, GRAPH, source="b.csv") as lease:  # and blocks nothing
+        lease.go_live(episodes=0, triples=0)
+    registry.delete(store, GRAPH)  # its forget takes the old note with the entry
+    assert not _notes_left(store)
+    store.update(
+        f'INSERT DATA {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> {registry.REMOVED_BY} "cut off" }} }}'
+    )
+    assert registry.cleanup(store) == [] and not _notes_left(store)  # and a cleanup takes a stray one
+
+
+def test_a_delete_of_an_entry_without_a_claim_never_takes_a_newer_one():
+    """An entry from an ierkg older than claims is matched by having none; one ingested since
+    under the IRI has a claim, so a delete that read the old entry and stalled leaves it."""
+    store = EmbeddedStore()
+    store.add_ntriples(GRAPH, _ntriples("urn:old", 2))
+    store.update(
+        f'INSERT DATA {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> {registry.STATE} "live" }} }}'
+    )
+
+    def replaced() -> None:
+        registry.delete(store, GRAPH)
+        _live_dataset(store, GRAPH, "next.csv", 3)
+
+    hide = f'DELETE {{ GRAPH <{registry.REGISTRY_GRAPH}> {{ <{GRAPH}> {registry.STATE} "live"'
+    pause_before(store, lambda text: text.startswith(hide), replaced)
+    with pytest.raises(registry.UnknownDataset, match="deleted by another command just now"):
+        registry.delete(store, GRAPH)
+    assert [(e.state, e.source) for e in registry.entries(store)] == [("live", "next.csv")]
+    assert store.count(GRAPH) == 3
+
+
 def test_an_entry_left_both_live_and_deleting_is_hidden_and_removed():
     """Virtuoso may apply a stalled ingest's go-live beside a cleanup's takeover: the entry then
     says both. It is not shown, and a cleanup removes it."""

@@ -145,6 +145,10 @@ def openapi_document(server: str, sparql: str) -> dict:
                                                     "description": "which field matched",
                                                 },
                                                 "text": _STRING,
+                                                "deprecated": {
+                                                    "type": "boolean",
+                                                    "description": "a retired term (ranked last)",
+                                                },
                                                 "page": _STRING,
                                             },
                                         },

@@ -20,6 +20,7 @@ from .graph import (
     SUBCLASS,
     TYPE,
     ReleaseGraph,
+    is_deprecated,
     is_entity,
     is_reference,
 )
@@ -179,8 +180,11 @@ class Catalog:
         return "individual"
 
     def is_deprecated(self, iri: str) -> bool:
-        flags = self.graph.values(pyoxigraph.NamedNode(iri), f"{OWL}deprecated")
-        return any(flag.value in ("true", "1") for flag in flags)
+        return is_deprecated(self.graph, pyoxigraph.NamedNode(iri))
+
+    def named(self, iri: str) -> Link:
+        """A link to an entity, or to another vocabulary's term by its CURIE."""
+        return self.link(iri) if iri in self else Link(_short(iri), iri)
 
     def citation(self, iri: str) -> Citation:
         found = self._citations.get(iri)
@@ -263,7 +267,11 @@ class Catalog:
             if isinstance(r, pyoxigraph.NamedNode)
         ]
         parents = [self.link(p) for p in graph.parents(iri)] if kind == "class" else []
-        parents += [self.link(p.value) for p in graph.values(node, f"{RDFS}subPropertyOf") if p.value in self]
+        parents += [
+            self.named(p.value)
+            for p in graph.values(node, f"{RDFS}subPropertyOf")
+            if isinstance(p, pyoxigraph.NamedNode)
+        ]
         parents += [
             self.link(b.value)
             for b in graph.values(node, f"{SKOS}broader")
@@ -300,7 +308,9 @@ class Catalog:
             axiom_usages=self._axioms_using(node),
             deprecated=self.is_deprecated(iri),
             replaced_by=sorted(
-                self.link(r.value) for r in graph.values(node, f"{DCTERMS}isReplacedBy") if r.value in self
+                self.named(r.value)
+                for r in graph.values(node, f"{DCTERMS}isReplacedBy")
+                if isinstance(r, pyoxigraph.NamedNode)
             ),
             characteristics=sorted(_CHARACTERISTICS[t] for t in graph.types(node) if t in _CHARACTERISTICS),
         )
@@ -318,12 +328,8 @@ class Catalog:
     # --- helpers -------------------------------------------------------------------------------
 
     def _relation(self, node, predicate: str, obj) -> Relation:
-        value: Link | str
-        if isinstance(obj, pyoxigraph.NamedNode):
-            # Another vocabulary's term (a DOID or MONDO mapping, say) is shown by its CURIE.
-            value = self.link(obj.value) if obj.value in self else Link(_short(obj.value), obj.value)
-        else:
-            value = obj.value
+        # Another vocabulary's term (a DOID or MONDO mapping, say) is shown by its CURIE.
+        value: Link | str = self.named(obj.value) if isinstance(obj, pyoxigraph.NamedNode) else obj.value
         return Relation(self.link(predicate), value, self._cited(node, predicate, obj))
 
     def _cited(self, subject, predicate: str, obj) -> tuple[Citation, ...]:

@@ -135,3 +135,11 @@ def is_entity(iri: str) -> bool:
 
 def is_reference(iri: str) -> bool:
     return iri.startswith(str(REF))
+
+
+def is_deprecated(graph: ReleaseGraph, node: pyoxigraph.NamedNode) -> bool:
+    """Whether the release retires the term (owl:deprecated true, in any xsd:boolean spelling)."""
+    return any(
+        isinstance(flag, pyoxigraph.Literal) and flag.value.strip() in ("true", "1")
+        for flag in graph.values(node, f"{OWL}deprecated")
+    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph
 
-from .graph import LABEL, OWL, SKOS, ReleaseGraph
+from .graph import LABEL, SKOS, ReleaseGraph, is_deprecated
 
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 
@@ -51,7 +51,7 @@ class SearchIndex:
                 for s in graph.texts(node, f"{SKOS}altLabel") + _other_labels(graph, node, label)
             )
             definition = graph.text(node, f"{SKOS}definition") or ""
-            retired = any(f.value in ("true", "1") for f in graph.values(node, f"{OWL}deprecated"))
+            retired = is_deprecated(graph, node)
             self.entries.append(
                 _Entry(iri, label, normal(label), synonyms, definition, normal(definition), retired)
             )

@@ -108,15 +108,18 @@ def entries(store: Store) -> list[DatasetGraph]:
         by_graph.setdefault(row["g"], []).append(row)
     found = []
     for graph, its in by_graph.items():
-        first = its[0]
+
+        def most(name: str, rows=its) -> str:  # one value, the same every time, if there are two
+            return max((row[name] for row in rows if name in row), default="")
+
         found.append(
             DatasetGraph(
                 graph,
                 _worst({row["state"] for row in its}),
-                first.get("source", ""),
-                int(first.get("episodes", 0)),
-                int(first.get("triples", 0)),
-                first.get("loaded", ""),
+                most("source"),
+                int(most("episodes") or 0),
+                int(most("triples") or 0),
+                most("loaded"),
                 tuple(sorted({row["claim"] for row in its if "claim" in row})),
             )
         )
@@ -177,6 +180,11 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
                 WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {RELEASE_STAGING} ?lease }} {expired} }}"""
             )
         dead_releases = [g for g in dead_releases if not release_staging_noted(store, g)]
+        stray = f"GRAPH <{REGISTRY_GRAPH}> {{ ?g {REMOVED_BY} ?by FILTER NOT EXISTS {{ ?g {STATE} ?s }} }}"
+        if store.ask(f"ASK {{ {stray} }}"):  # a remover cut off before deleting its note
+            store.update(
+                f"DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g {REMOVED_BY} ?by }} }} WHERE {{ {stray} }}"
+            )
     except (StoreUnavailable, StoreTimeout):
         raise
     except StoreError as error:
@@ -506,14 +514,18 @@ def delete(store: Store, graph: str) -> DatasetGraph:
         raise UnknownDataset(f"no dataset is loaded as <{graph}> in {store.name} (datasets: {names})")
     length = lease_length()
     removal = Lease(store, graph, _new_claim("delete"), length, "deleting")
-    # Tied to the claim of the entry just read: a command that stalls here must not take a
-    # dataset ingested under the IRI since. (An entry older than claims has none: by state.)
-    read = f"; {CLAIM} {_string(entry.claims[0])}" if len(entry.claims) == 1 else ""
+    # Tied to a claim of the entry just read (claims are never reused): a command that stalls
+    # here must not take a dataset ingested under the IRI since. An entry older than claims has
+    # none, and every newer entry has one, so it is matched by having none.
+    if entry.claims:
+        read, unclaimed = f"; {CLAIM} {_string(entry.claims[0])}", ""
+    else:
+        read, unclaimed = "", f"FILTER NOT EXISTS {{ <{graph}> {CLAIM} ?any }}"
     store.update(
         f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" {read} }} }}
         INSERT {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "deleting" ;
             {CLAIM} {_string(removal.claim)} ; {LEASE} {_time(_now(length))} }} }}
-        WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" {read} }} }}"""
+        WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ <{graph}> {STATE} "live" {read} {unclaimed} }} }}"""
     )
     if removal._state() != "deleting":  # another command deleted it a moment before
         raise UnknownDataset(f"the dataset <{graph}> in {store.name} was deleted by another command just now")
