@@ -159,7 +159,8 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
     claim, taken_at = _new_claim("cleanup"), _Clocks.now()
     try:
         # Asked first, so that a command with nothing to clean (or no right to) writes nothing.
-        if store.ask(f"ASK {{ {dead} }}"):
+        took_over = store.ask(f"ASK {{ {dead} }}")
+        if took_over:
             store.update(
                 f"""DELETE {{ GRAPH <{REGISTRY_GRAPH}> {{
                     ?g {STATE} ?state ; {LEASE} ?lease ; {CLAIM} ?claim }} }}
@@ -191,13 +192,17 @@ def cleanup(store: Store, everything_staged: bool = False) -> list[str]:
         # A read-only account cannot clean up; the graphs stay hidden until a writer does.
         _log.warning("left what dead ingests left for a command that may write to clean up: %s", error)
         return []
-    taken = [
-        row["g"]
-        for row in store.select(
-            f"""SELECT ?g WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
-                ?g {CLAIM} {_string(claim)} ; {STATE} "deleting" }} }} ORDER BY ?g"""
-        )
-    ]
+    taken = (
+        [
+            row["g"]
+            for row in store.select(
+                f"""SELECT ?g WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{
+                    ?g {CLAIM} {_string(claim)} ; {STATE} "deleting" }} }} ORDER BY ?g"""
+            )
+        ]
+        if took_over
+        else []  # nothing was taken over: no query for it on every command that opens the store
+    )
     removed = []
     for graph in taken:
         try:
